@@ -1,0 +1,74 @@
+namespace TaskRunner;
+
+/// <summary>
+/// Durable job storage: the contract every backend (in-memory, SQLite, MongoDB) implements and the shared
+/// contract suite checks. Every method that reads the clock takes the time in its arguments, so no store
+/// reads a clock of its own. Every write about a claimed job is compare-and-swap on its lease token.
+/// </summary>
+public interface IJobStore
+{
+    /// <summary>The optional abilities this store has.</summary>
+    JobStoreCapabilities Capabilities { get; }
+
+    /// <summary>Inserts jobs in one atomic step. A job whose <see cref="NewJob.UniqueKey"/> matches an active job, or whose
+    /// <see cref="NewJob.IdempotencyKey"/> matches any stored job, is not inserted: its result carries the existing id.</summary>
+    /// <returns>One result per job, in order.</returns>
+    ValueTask<IReadOnlyList<EnqueueResult>> EnqueueAsync(IReadOnlyList<NewJob> jobs, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts a batch's jobs and records its continuation, atomically.</summary>
+    ValueTask<IReadOnlyList<EnqueueResult>> CreateBatchAsync(NewBatch batch, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Atomically claims up to <see cref="ClaimRequest.MaxCount"/> due jobs of one queue, ordered by priority
+    /// (highest first), then run-at, then id. Due means pending, or scheduled or failed with run-at at or before now.
+    /// Skips jobs whose concurrency key is held by a running job, and takes at most one job per concurrency key.
+    /// Each claimed job becomes <see cref="JobState.Running"/> with the owner, a lease expiry, a lease token greater
+    /// than any it had before, and its attempt count incremented.</summary>
+    ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends the leases that are still held to <paramref name="leaseExpiresAt"/>.</summary>
+    /// <returns>Which leases were lost and which held jobs have a cancellation request.</returns>
+    ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Applies worker reports, each only if its job is still running under its lease token. When a report
+    /// finishes the last unfinished job of a batch, the batch's continuation is enqueued, once.</summary>
+    /// <returns>The ids of the reports that were rejected because the lease was no longer held (usually empty).</returns>
+    ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores progress for a running job, if the lease is still held.</summary>
+    /// <returns>Whether the lease is still held.</returns>
+    ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns running jobs whose lease expired before <paramref name="now"/> to <see cref="JobState.Pending"/>
+    /// (the lost attempt counts), or dead-letters them when that attempt was their last.</summary>
+    ValueTask<RecoveryResult> RecoverExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels a waiting job, or flags a running one for cancellation.</summary>
+    ValueTask<CancelResult> CancelAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves a dead-lettered (or cancelled) job back to <see cref="JobState.Pending"/> with its attempts reset.</summary>
+    /// <returns>Whether the job was found in a state that allows it.</returns>
+    ValueTask<bool> RequeueAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes finished jobs.</summary>
+    /// <returns>How many were deleted.</returns>
+    ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one job.</summary>
+    ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists jobs matching a query, in id order.</summary>
+    ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts jobs by state, for one queue or all (<see langword="null"/>).</summary>
+    ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a batch's progress.</summary>
+    ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default);
+
+    /// <summary>The earliest run-at among scheduled and failed jobs, so a scheduler can sleep until then.</summary>
+    ValueTask<DateTimeOffset?> GetNextRunAtAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A value that changes whenever any process writes to the store (see <see cref="JobStoreCapabilities.ChangeVersion"/>).</summary>
+    /// <exception cref="NotSupportedException">The store does not declare <see cref="JobStoreCapabilities.ChangeVersion"/>.</exception>
+    ValueTask<long> GetChangeVersionAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,45 @@
+namespace TaskRunner;
+
+/// <summary>Job counts by state.</summary>
+public sealed class JobCounts
+{
+    /// <summary>Jobs waiting for a future run-at.</summary>
+    public long Scheduled { get; init; }
+
+    /// <summary>Jobs ready to run.</summary>
+    public long Pending { get; init; }
+
+    /// <summary>Jobs running.</summary>
+    public long Running { get; init; }
+
+    /// <summary>Jobs succeeded (until purged).</summary>
+    public long Succeeded { get; init; }
+
+    /// <summary>Jobs waiting for a retry.</summary>
+    public long Failed { get; init; }
+
+    /// <summary>Dead-lettered jobs.</summary>
+    public long DeadLettered { get; init; }
+
+    /// <summary>Cancelled jobs.</summary>
+    public long Cancelled { get; init; }
+
+    /// <summary>All jobs counted.</summary>
+    public long Total => Scheduled + Pending + Running + Succeeded + Failed + DeadLettered + Cancelled;
+
+    /// <summary>Jobs not yet finished.</summary>
+    public long Unfinished => Scheduled + Pending + Running + Failed;
+
+    /// <summary>The count for one state.</summary>
+    public long this[JobState state] => state switch
+    {
+        JobState.Scheduled => Scheduled,
+        JobState.Pending => Pending,
+        JobState.Running => Running,
+        JobState.Succeeded => Succeeded,
+        JobState.Failed => Failed,
+        JobState.DeadLettered => DeadLettered,
+        JobState.Cancelled => Cancelled,
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Unknown job state."),
+    };
+}

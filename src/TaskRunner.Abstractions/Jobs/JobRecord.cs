@@ -1,0 +1,83 @@
+namespace TaskRunner;
+
+/// <summary>A snapshot of a stored job, as read back from a store.</summary>
+public sealed class JobRecord
+{
+    /// <summary>The job's id.</summary>
+    public required JobId Id { get; init; }
+
+    /// <summary>The stable job name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The queue.</summary>
+    public required string Queue { get; init; }
+
+    /// <summary>The serialized payload.</summary>
+    public ReadOnlyMemory<byte> Payload { get; init; }
+
+    /// <summary>The current state.</summary>
+    public required JobState State { get; init; }
+
+    /// <summary>The priority (higher first).</summary>
+    public int Priority { get; init; }
+
+    /// <summary>When the job is or was due.</summary>
+    public DateTimeOffset RunAt { get; init; }
+
+    /// <summary>When the job was created.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Attempts started so far (a claim starts one; a graceful hand-back undoes it).</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>The attempt limit.</summary>
+    public int MaxAttempts { get; init; }
+
+    /// <summary>The per-attempt timeout.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>The unique key, if any.</summary>
+    public string? UniqueKey { get; init; }
+
+    /// <summary>The idempotency key, if any.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>The concurrency key, if any.</summary>
+    public string? ConcurrencyKey { get; init; }
+
+    /// <summary>The tags.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The batch, if any.</summary>
+    public BatchId? BatchId { get; init; }
+
+    /// <summary>The worker holding or last holding the lease.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>The lease token of the current or last claim; grows with every claim.</summary>
+    public long LeaseToken { get; init; }
+
+    /// <summary>When the current lease expires.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; init; }
+
+    /// <summary>Whether cancellation was requested while running.</summary>
+    public bool CancellationRequested { get; init; }
+
+    /// <summary>Reported progress, 0–100.</summary>
+    public int? ProgressPercent { get; init; }
+
+    /// <summary>Reported progress message.</summary>
+    public string? ProgressMessage { get; init; }
+
+    /// <summary>The serialized result of a successful run.</summary>
+    public ReadOnlyMemory<byte>? Result { get; init; }
+
+    /// <summary>The last error.</summary>
+    public JobError? LastError { get; init; }
+
+    /// <summary>When the job reached a finished state.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>The trace context captured at enqueue.</summary>
+    public string? TraceParent { get; init; }
+}

@@ -1,0 +1,16 @@
+namespace TaskRunner;
+
+/// <summary>Optional abilities a job store declares, so the engine never relies on a silent no-op.</summary>
+[Flags]
+public enum JobStoreCapabilities
+{
+    /// <summary>None of the optional abilities.</summary>
+    None = 0,
+
+    /// <summary><see cref="IJobStore.GetChangeVersionAsync"/> returns a value that changes whenever any process writes,
+    /// so an idle poll can skip the claim query.</summary>
+    ChangeVersion = 1,
+
+    /// <summary>The store is shared with other processes (durable, multi-node).</summary>
+    Shared = 2,
+}
