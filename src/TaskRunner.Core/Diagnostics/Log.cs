@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+
+namespace TaskRunner.Diagnostics;
+
+/// <summary>Source-generated log messages of the engine.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "TaskRunner node {NodeId} started: queues {Queues}")]
+    public static partial void RunnerStarted(ILogger logger, string nodeId, string queues);
+
+    [LoggerMessage(2, LogLevel.Information, "TaskRunner node {NodeId} stopped")]
+    public static partial void RunnerStopped(ILogger logger, string nodeId);
+
+    [LoggerMessage(3, LogLevel.Error, "TaskRunner failed to start")]
+    public static partial void StartFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Polling queue {Queue} failed")]
+    public static partial void PollFailed(ILogger logger, string queue, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "Circuit breaker opened: polling pauses for {BreakDuration}")]
+    public static partial void CircuitOpened(ILogger logger, TimeSpan breakDuration);
+
+    [LoggerMessage(6, LogLevel.Information, "Circuit breaker half-open: probing the store")]
+    public static partial void CircuitHalfOpen(ILogger logger);
+
+    [LoggerMessage(7, LogLevel.Information, "Circuit breaker closed: polling resumes")]
+    public static partial void CircuitClosed(ILogger logger);
+
+    [LoggerMessage(8, LogLevel.Warning, "Job {JobId} ({JobName}) attempt {Attempt} failed; retry at {RetryAt}")]
+    public static partial void JobFailed(ILogger logger, JobId jobId, string jobName, int attempt, DateTimeOffset retryAt, Exception? exception);
+
+    [LoggerMessage(9, LogLevel.Error, "Job {JobId} ({JobName}) dead-lettered: {Reason}")]
+    public static partial void JobDeadLettered(ILogger logger, JobId jobId, string jobName, string reason);
+
+    [LoggerMessage(10, LogLevel.Warning, "Job {JobId} ({JobName}): the lease was lost; the outcome of this attempt was not recorded")]
+    public static partial void LeaseLost(ILogger logger, JobId jobId, string jobName);
+
+    [LoggerMessage(11, LogLevel.Warning, "Writing {Count} job outcomes failed (try {Try}); retrying")]
+    public static partial void CompletionWriteFailed(ILogger logger, int count, int @try, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Error, "Giving up writing {Count} job outcomes; their leases will expire and the jobs will be recovered")]
+    public static partial void CompletionWriteAbandoned(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Warning, "Heartbeat failed")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(14, LogLevel.Information, "Recovered expired leases: {Requeued} requeued, {DeadLettered} dead-lettered")]
+    public static partial void LeasesRecovered(ILogger logger, int requeued, int deadLettered);
+
+    [LoggerMessage(15, LogLevel.Warning, "Maintenance ({Task}) failed")]
+    public static partial void MaintenanceFailed(ILogger logger, string task, Exception exception);
+
+    [LoggerMessage(16, LogLevel.Warning, "Job observer {Observer} threw")]
+    public static partial void ObserverFailed(ILogger logger, string observer, Exception exception);
+
+    [LoggerMessage(17, LogLevel.Warning, "Shutdown timeout elapsed: cancelling {Count} running jobs and handing them back")]
+    public static partial void ShutdownCancelling(ILogger logger, int count);
+
+    [LoggerMessage(18, LogLevel.Information, "Purged {Count} finished jobs in state {State}")]
+    public static partial void Purged(ILogger logger, int count, JobState state);
+}

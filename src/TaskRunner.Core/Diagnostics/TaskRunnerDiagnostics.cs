@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace TaskRunner.Diagnostics;
+
+/// <summary>The <c>TaskRunner</c> meter and activity source: counters, histograms and gauges of SPEC §8.</summary>
+internal sealed class TaskRunnerDiagnostics : IDisposable
+{
+    /// <summary>The name of the meter and of the activity source.</summary>
+    public const string Name = "TaskRunner";
+
+    public static readonly ActivitySource ActivitySource = new(Name);
+
+    private readonly Meter _meter;
+
+    public TaskRunnerDiagnostics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(Name) ?? new Meter(Name);
+        Enqueued = _meter.CreateCounter<long>("taskrunner.jobs.enqueued", "{job}", "Jobs accepted by the store.");
+        Started = _meter.CreateCounter<long>("taskrunner.jobs.started", "{job}", "Attempts started.");
+        Succeeded = _meter.CreateCounter<long>("taskrunner.jobs.succeeded", "{job}", "Attempts that succeeded.");
+        Failed = _meter.CreateCounter<long>("taskrunner.jobs.failed", "{job}", "Attempts that failed and will be retried.");
+        DeadLettered = _meter.CreateCounter<long>("taskrunner.jobs.dead_lettered", "{job}", "Jobs dead-lettered.");
+        ExecutionDuration = _meter.CreateHistogram<double>("taskrunner.job.duration", "s", "Handler execution time.");
+        ScheduleToStart = _meter.CreateHistogram<double>("taskrunner.job.schedule_to_start", "s", "From due time to handler start.");
+        PollDuration = _meter.CreateHistogram<double>("taskrunner.poll.duration", "s", "One poll of a queue.");
+        ClaimDuration = _meter.CreateHistogram<double>("taskrunner.claim.duration", "s", "One claim call to the store.");
+    }
+
+    public Counter<long> Enqueued { get; }
+
+    public Counter<long> Started { get; }
+
+    public Counter<long> Succeeded { get; }
+
+    public Counter<long> Failed { get; }
+
+    public Counter<long> DeadLettered { get; }
+
+    public Histogram<double> ExecutionDuration { get; }
+
+    public Histogram<double> ScheduleToStart { get; }
+
+    public Histogram<double> PollDuration { get; }
+
+    public Histogram<double> ClaimDuration { get; }
+
+    /// <summary>Adds the runner's gauges, read on collection.</summary>
+    public void AddGauges(Func<long> busyWorkers, Func<int> circuitState, Func<IEnumerable<Measurement<long>>> queueDepths)
+    {
+        _meter.CreateObservableGauge("taskrunner.workers.busy", busyWorkers, "{worker}", "Jobs running in this process.");
+        _meter.CreateObservableGauge("taskrunner.circuit.state", circuitState, null, "Poll-loop circuit breaker: 0 closed, 1 open, 2 half-open.");
+        _meter.CreateObservableGauge("taskrunner.queue.depth", queueDepths, "{job}", "Jobs waiting, per queue, as of the last poll.");
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using TaskRunner.Diagnostics;
+
+namespace TaskRunner;
+
+/// <summary>The <see cref="IJobClient"/>: validates and serializes, stores, and wakes the local poller.</summary>
+internal sealed class JobClient(
+    IJobStore store,
+    JobRegistry registry,
+    IOptions<TaskRunnerOptions> options,
+    TimeProvider timeProvider,
+    LocalSignals signals,
+    TaskRunnerDiagnostics diagnostics,
+    JobEvents events) : IJobClient, IJobSubmitter
+{
+    private const int MaxKeyLength = 200;
+    private static readonly TimeSpan BatchRecheckInterval = TimeSpan.FromSeconds(1);
+    private readonly TaskRunnerOptions _options = options.Value;
+
+    public async ValueTask<JobId> EnqueueAsync<TPayload>(TPayload payload, JobOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var registration = registry.GetForPayload(typeof(TPayload));
+        return (await StoreAsync([Build(registration, Serialize(payload), options, null)], cancellationToken).ConfigureAwait(false))[0].Id;
+    }
+
+    public async ValueTask<JobId> EnqueueAsync<TPayload>(string jobName, TPayload payload, JobOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var registration = registry.Get(jobName);
+        return (await StoreAsync([Build(registration, Serialize(payload), options, null)], cancellationToken).ConfigureAwait(false))[0].Id;
+    }
+
+    public async ValueTask<IReadOnlyList<JobId>> EnqueueManyAsync<TPayload>(IEnumerable<TPayload> payloads, JobOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var jobs = BuildMany(payloads, options, null);
+        var results = await StoreAsync(jobs, cancellationToken).ConfigureAwait(false);
+        var ids = new JobId[results.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = results[i].Id;
+        }
+
+        return ids;
+    }
+
+    public async ValueTask<BatchId> EnqueueBatchAsync<TPayload>(IEnumerable<TPayload> payloads, JobOptions? options = null, JobContinuation? continuation = null, CancellationToken cancellationToken = default)
+    {
+        var batchId = BatchId.New();
+        var jobs = BuildMany(payloads, options, batchId);
+        NewJob? next = null;
+        if (continuation is not null)
+        {
+            var registration = continuation.JobName is { } name ? registry.Get(name) : registry.GetForPayload(continuation.PayloadType);
+            next = Build(registration, JsonSerializer.SerializeToUtf8Bytes(continuation.Payload, continuation.PayloadType, _options.JsonSerializerOptions), continuation.Options, null);
+            CheckPayloadSize(next.Payload.Length);
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var results = await store.CreateBatchAsync(new NewBatch { Id = batchId, Jobs = jobs, Continuation = next }, now, cancellationToken).ConfigureAwait(false);
+        Accepted(jobs, results, now);
+        return batchId;
+    }
+
+    public ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default) =>
+        store.GetBatchAsync(id, cancellationToken);
+
+    public async ValueTask<BatchStatus> WaitForBatchAsync(BatchId id, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            // Take the signal before reading, so an outcome written in between is not missed.
+            var finished = signals.JobsFinished;
+            var status = await store.GetBatchAsync(id, cancellationToken).ConfigureAwait(false)
+                ?? throw new ArgumentException($"Batch '{id}' does not exist.", nameof(id));
+            if (status.IsFinished)
+            {
+                return status;
+            }
+
+            // Local outcomes signal at once; outcomes written by other processes are seen at the recheck.
+            await Task.WhenAny(finished, Task.Delay(BatchRecheckInterval, timeProvider, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    public ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default) =>
+        store.GetAsync(id, cancellationToken);
+
+    public ValueTask<CancelResult> CancelAsync(JobId id, CancellationToken cancellationToken = default) =>
+        store.CancelAsync(id, timeProvider.GetUtcNow(), cancellationToken);
+
+    public ValueTask<IReadOnlyList<JobRecord>> ListDeadLettersAsync(string? queue = null, int limit = 100, JobId? afterId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return store.ListAsync(new JobQuery { State = JobState.DeadLettered, Queue = queue, Limit = limit, AfterId = afterId }, cancellationToken);
+    }
+
+    public async ValueTask<bool> RequeueAsync(JobId id, CancellationToken cancellationToken = default)
+    {
+        var requeued = await store.RequeueAsync(id, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (requeued)
+        {
+            signals.WakeAll();
+        }
+
+        return requeued;
+    }
+
+    public ValueTask<int> PurgeDeadLettersAsync(DateTimeOffset? finishedBefore = null, CancellationToken cancellationToken = default) =>
+        store.PurgeAsync(new PurgeRequest { State = JobState.DeadLettered, FinishedBefore = finishedBefore, MaxCount = int.MaxValue }, cancellationToken);
+
+    async ValueTask<EnqueueResult> IJobSubmitter.SubmitAsync(string jobName, ReadOnlyMemory<byte> payload, JobOptions? options, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        CheckPayloadSize(payload.Length);
+        return (await StoreAsync([Build(registry.Get(jobName), payload, options, null, idempotencyKey)], cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    void IJobSubmitter.Wake() => signals.WakeAll();
+
+    private async ValueTask<IReadOnlyList<EnqueueResult>> StoreAsync(NewJob[] jobs, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var results = await store.EnqueueAsync(jobs, now, cancellationToken).ConfigureAwait(false);
+        Accepted(jobs, results, now);
+        return results;
+    }
+
+    private void Accepted(NewJob[] jobs, IReadOnlyList<EnqueueResult> results, DateTimeOffset now)
+    {
+        string? lastQueue = null;
+        for (var i = 0; i < results.Count; i++)
+        {
+            if (!results[i].Created)
+            {
+                continue;
+            }
+
+            var job = jobs[i];
+            diagnostics.Enqueued.Add(1, new KeyValuePair<string, object?>("queue", job.Queue));
+            if (events.HasObservers)
+            {
+                events.Raise(new JobEvent { Kind = JobEventKind.Enqueued, JobId = results[i].Id, JobName = job.Name, Queue = job.Queue, Timestamp = now });
+            }
+
+            if (!ReferenceEquals(job.Queue, lastQueue) && job.RunAt <= now)
+            {
+                signals.Wake(job.Queue);
+                lastQueue = job.Queue;
+            }
+        }
+    }
+
+    private NewJob[] BuildMany<TPayload>(IEnumerable<TPayload> payloads, JobOptions? options, BatchId? batchId)
+    {
+        ArgumentNullException.ThrowIfNull(payloads);
+        var registration = registry.GetForPayload(typeof(TPayload));
+        var jobs = new List<NewJob>(payloads.TryGetNonEnumeratedCount(out var count) ? count : 16);
+        foreach (var payload in payloads)
+        {
+            jobs.Add(Build(registration, Serialize(payload), options, batchId));
+        }
+
+        return [.. jobs];
+    }
+
+    private byte[] Serialize<TPayload>(TPayload payload)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(payload, _options.JsonSerializerOptions);
+        CheckPayloadSize(bytes.Length);
+        return bytes;
+    }
+
+    private void CheckPayloadSize(int length)
+    {
+        if (length > _options.MaxPayloadBytes)
+        {
+#pragma warning disable CA2208 // The caller's parameter is the payload: name it, not this helper's argument.
+            throw new ArgumentException(
+                $"The payload is {length} bytes; TaskRunnerOptions.MaxPayloadBytes allows at most {_options.MaxPayloadBytes}.", "payload");
+#pragma warning restore CA2208
+        }
+    }
+
+    private NewJob Build(JobRegistration registration, ReadOnlyMemory<byte> payload, JobOptions? options, BatchId? batchId, string? idempotencyKey = null)
+    {
+        var defaults = registration.Defaults;
+        var queue = options?.Queue ?? defaults.Queue ?? JobOptions.DefaultQueue;
+        QueueNames.ThrowIfInvalid(queue, nameof(options));
+        var maxAttempts = options?.MaxAttempts ?? defaults.MaxAttempts ?? _options.DefaultMaxAttempts;
+        if (maxAttempts is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), maxAttempts, $"MaxAttempts of job '{registration.Name}' is {maxAttempts}; it must be between 1 and 1000.");
+        }
+
+        var timeout = options?.Timeout ?? defaults.Timeout;
+        if (timeout is { } t && t <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), t, $"Timeout of job '{registration.Name}' is {t}; it must be positive.");
+        }
+
+        var delay = options?.Delay ?? defaults.Delay;
+        if (delay is { } d && d < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), d, $"Delay of job '{registration.Name}' is {d}; it must not be negative.");
+        }
+
+        return new NewJob
+        {
+            Name = registration.Name,
+            Payload = payload,
+            Queue = queue,
+            Priority = options?.Priority ?? defaults.Priority ?? 0,
+            RunAt = options?.RunAt ?? (delay is { } later ? timeProvider.GetUtcNow() + later : DateTimeOffset.MinValue),
+            MaxAttempts = maxAttempts,
+            Timeout = timeout,
+            UniqueKey = CheckKey(options?.UniqueKey ?? defaults.UniqueKey, "UniqueKey"),
+            ConcurrencyKey = CheckKey(options?.ConcurrencyKey ?? defaults.ConcurrencyKey, "ConcurrencyKey"),
+            IdempotencyKey = CheckKey(idempotencyKey, "IdempotencyKey"),
+            Tags = options?.Tags ?? defaults.Tags ?? [],
+            BatchId = batchId,
+            TraceParent = Activity.Current?.Id,
+        };
+    }
+
+    private static string? CheckKey(string? key, string option) =>
+        key is not null && (key.Length is 0 or > MaxKeyLength)
+            ? throw new ArgumentException($"{option} '{key}' is invalid: it must be 1–{MaxKeyLength} characters.", option)
+            : key;
+}

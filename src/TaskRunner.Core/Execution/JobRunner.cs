@@ -1,0 +1,298 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Hosting;
+using Polly;
+using Polly.CircuitBreaker;
+using PollyCircuitState = Polly.CircuitBreaker.CircuitState;
+using TaskRunner.Diagnostics;
+
+namespace TaskRunner;
+
+/// <summary>
+/// The hosted service: prepares the store, then runs one <see cref="QueueProcessor"/> per queue, the heartbeat loop,
+/// and the maintenance loop (stale-lease recovery and retention). Stopping stops claiming, lets running jobs finish
+/// within the shutdown timeout, then cancels them and hands their leases back without counting the attempt.
+/// </summary>
+internal sealed class JobRunner(
+    RunnerServices runner,
+    IEnumerable<IStoreInitializer> initializers,
+    IServiceProvider services) : IHostedService, ITaskRunnerMonitor, IDisposable
+{
+    private const int RecoveryBatch = 1000;
+
+    private readonly CircuitBreakerStateProvider _circuit = new();
+    private readonly CancellationTokenSource _stopClaiming = new();
+    private readonly CancellationTokenSource _stopLoops = new();
+    private QueueProcessor[] _queues = [];
+    private CompletionWriter? _completions;
+    private Task _heartbeats = Task.CompletedTask;
+    private Task _maintenance = Task.CompletedTask;
+    private TaskRunnerState _state;
+
+    public event EventHandler<TaskRunnerState>? StateChanged;
+
+    public TaskRunnerState State => _state;
+
+    public Exception? Failure { get; private set; }
+
+    public CircuitBreakerState CircuitState => _circuit.CircuitState switch
+    {
+        PollyCircuitState.Open or PollyCircuitState.Isolated => CircuitBreakerState.Open,
+        PollyCircuitState.HalfOpen => CircuitBreakerState.HalfOpen,
+        _ => CircuitBreakerState.Closed,
+    };
+
+    public int BusyWorkers => _queues.Sum(q => q.InFlight);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        SetState(TaskRunnerState.Starting);
+        try
+        {
+            foreach (var initializer in initializers)
+            {
+                await initializer.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var options = runner.Options;
+            var queues = options.Queues.Count > 0 ? options.Queues.Values.ToArray() : [new QueueOptions(JobOptions.DefaultQueue)];
+            var global = options.GlobalConcurrency is { } limit ? new GlobalLimiter(limit) : null;
+            var pipeline = BuildPipeline();
+            _completions = new CompletionWriter(runner);
+            _queues = [.. queues.Select(q => new QueueProcessor(
+                runner, q, q.PollingStrategyFactory?.Invoke(services) ?? PollingStrategies.CreateDefault(services), pipeline, _completions, global))];
+            runner.Diagnostics.AddGauges(() => BusyWorkers, () => (int)CircuitState, QueueDepths);
+
+            // Jobs left running by a process that died before this one started are due for recovery now.
+            await RecoverAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var queue in _queues)
+            {
+                queue.Start(_stopClaiming.Token);
+            }
+
+            _heartbeats = Task.Run(() => HeartbeatLoopAsync(_stopLoops.Token), CancellationToken.None);
+            _maintenance = Task.Run(() => MaintenanceLoopAsync(_stopLoops.Token), CancellationToken.None);
+            Log.RunnerStarted(runner.Logger, runner.Node.Id, string.Join(", ", _queues.Select(q => q.Name)));
+            SetState(TaskRunnerState.Running);
+        }
+        catch (Exception ex)
+        {
+            Failure = ex;
+            Log.StartFailed(runner.Logger, ex);
+            SetState(TaskRunnerState.Failed);
+            throw;
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_state is not (TaskRunnerState.Running or TaskRunnerState.Starting))
+        {
+            return;
+        }
+
+        SetState(TaskRunnerState.Stopping);
+        await _stopClaiming.CancelAsync().ConfigureAwait(false);
+        foreach (var queue in _queues)
+        {
+            await queue.StopClaimingAsync().ConfigureAwait(false);
+        }
+
+        var workers = Task.WhenAll(_queues.Select(q => q.WorkersDone));
+        try
+        {
+            await workers.WaitAsync(runner.Options.ShutdownTimeout, runner.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            // Out of patience: cancel what still runs; each handler's report becomes a hand-back (Pending, attempt not counted).
+            var running = _queues.SelectMany(q => q.Workers).Where(w => w.Current is not null).ToList();
+            Log.ShutdownCancelling(runner.Logger, running.Count);
+            foreach (var worker in running)
+            {
+                if (worker.Current is { } job)
+                {
+                    worker.TryCancel(job.Id, CancelReason.Shutdown);
+                }
+            }
+
+            await workers.ConfigureAwait(false);
+        }
+
+        if (_completions is not null)
+        {
+            await _completions.DrainAsync().ConfigureAwait(false);
+        }
+
+        await _stopLoops.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_heartbeats, _maintenance).ConfigureAwait(false);
+        Log.RunnerStopped(runner.Logger, runner.Node.Id);
+        SetState(TaskRunnerState.Stopped);
+    }
+
+    public void Dispose()
+    {
+        _stopClaiming.Dispose();
+        _stopLoops.Dispose();
+    }
+
+    private ResiliencePipeline BuildPipeline()
+    {
+        var settings = runner.Options.CircuitBreaker;
+        return new ResiliencePipelineBuilder { TimeProvider = runner.TimeProvider }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                // Ratio 1 over a minimum throughput of N: N failed calls in the window, with no success among them, open it.
+                FailureRatio = 1.0,
+                MinimumThroughput = settings.FailureThreshold,
+                SamplingDuration = settings.SamplingDuration,
+                BreakDuration = settings.BreakDuration,
+                StateProvider = _circuit,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+                OnOpened = args =>
+                {
+                    Log.CircuitOpened(runner.Logger, args.BreakDuration);
+                    return default;
+                },
+                OnHalfOpened = _ =>
+                {
+                    Log.CircuitHalfOpen(runner.Logger);
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    Log.CircuitClosed(runner.Logger);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(runner.Options.HeartbeatInterval, runner.TimeProvider);
+        var leases = new List<JobLease>();
+        var holders = new Dictionary<JobId, WorkerContext>();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                leases.Clear();
+                holders.Clear();
+                foreach (var worker in _queues.SelectMany(q => q.Workers))
+                {
+                    if (worker.Current is { } job)
+                    {
+                        leases.Add(new JobLease(job.Id, job.LeaseToken));
+                        holders[job.Id] = worker;
+                    }
+                }
+
+                if (leases.Count == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var now = runner.TimeProvider.GetUtcNow();
+                    var result = await runner.Store.HeartbeatAsync(leases, now + runner.Options.LeaseDuration, now, stop).ConfigureAwait(false);
+                    foreach (var id in result.Lost)
+                    {
+                        holders[id].TryCancel(id, CancelReason.LeaseLost);
+                    }
+
+                    foreach (var id in result.CancellationRequested)
+                    {
+                        holders[id].TryCancel(id, CancelReason.CancellationRequested);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.HeartbeatFailed(runner.Logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task MaintenanceLoopAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(runner.Options.StaleLeaseCheckInterval, runner.TimeProvider);
+        var nextPurge = runner.TimeProvider.GetUtcNow();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                await RecoverAsync(stop).ConfigureAwait(false);
+                if (runner.TimeProvider.GetUtcNow() >= nextPurge)
+                {
+                    await PurgeAsync(stop).ConfigureAwait(false);
+                    nextPurge = runner.TimeProvider.GetUtcNow() + runner.Options.RetentionCheckInterval;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await runner.Store.RecoverExpiredLeasesAsync(runner.TimeProvider.GetUtcNow(), RecoveryBatch, cancellationToken).ConfigureAwait(false);
+            if (result.Requeued + result.DeadLettered > 0)
+            {
+                Log.LeasesRecovered(runner.Logger, result.Requeued, result.DeadLettered);
+                runner.Signals.WakeAll();
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.MaintenanceFailed(runner.Logger, "stale lease recovery", ex);
+        }
+    }
+
+    private async Task PurgeAsync(CancellationToken cancellationToken)
+    {
+        var now = runner.TimeProvider.GetUtcNow();
+        var options = runner.Options;
+        (JobState State, TimeSpan? Retention)[] rules =
+        [
+            (JobState.Succeeded, options.FinishedJobRetention),
+            (JobState.Cancelled, options.FinishedJobRetention),
+            (JobState.DeadLettered, options.DeadLetterRetention),
+        ];
+        foreach (var (state, retention) in rules)
+        {
+            if (retention is not { } keep)
+            {
+                continue;
+            }
+
+            try
+            {
+                var purged = await runner.Store.PurgeAsync(new PurgeRequest { State = state, FinishedBefore = now - keep }, cancellationToken).ConfigureAwait(false);
+                if (purged > 0)
+                {
+                    Log.Purged(runner.Logger, purged, state);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.MaintenanceFailed(runner.Logger, "retention purge", ex);
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<long>> QueueDepths() =>
+        _queues.Select(q => new Measurement<long>(q.LastQueueDepth, new KeyValuePair<string, object?>("queue", q.Name)));
+
+    private void SetState(TaskRunnerState state)
+    {
+        _state = state;
+        StateChanged?.Invoke(this, state);
+    }
+}

@@ -1,0 +1,255 @@
+using System.Threading.Channels;
+using Polly;
+using Polly.CircuitBreaker;
+using TaskRunner.Diagnostics;
+
+namespace TaskRunner;
+
+/// <summary>
+/// Serves one queue: a poll loop claims up to the free worker slots (as the polling strategy decides) through the
+/// circuit breaker, and worker loops run the claimed jobs and hand their reports to the <see cref="CompletionWriter"/>.
+/// </summary>
+internal sealed class QueueProcessor
+{
+    private readonly RunnerServices _runner;
+    private readonly QueueOptions _queue;
+    private readonly IPollingStrategy _strategy;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly CompletionWriter _completions;
+    private readonly GlobalLimiter? _global;
+    private readonly WakeSignal _wake;
+    private readonly JobExecutor _executor;
+    private readonly Channel<ClaimedJob> _ready = Channel.CreateUnbounded<ClaimedJob>();
+    private readonly WorkerContext[] _workers;
+    private readonly bool _canSkipIdlePolls;
+    private Task _pollLoop = Task.CompletedTask;
+    private Task[] _workerLoops = [];
+    private int _inFlight;
+    private int _waitingForSlots;
+    private volatile bool _stopping;
+
+    public QueueProcessor(RunnerServices runner, QueueOptions queue, IPollingStrategy strategy, ResiliencePipeline pipeline, CompletionWriter completions, GlobalLimiter? global)
+    {
+        _runner = runner;
+        _queue = queue;
+        _strategy = strategy;
+        _pipeline = pipeline;
+        _completions = completions;
+        _global = global;
+        _wake = runner.Signals.For(queue.Name);
+        _global?.Subscribe(_wake);
+        _executor = new JobExecutor(runner);
+        _workers = new WorkerContext[queue.Concurrency];
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            _workers[i] = new WorkerContext(runner);
+        }
+
+        _canSkipIdlePolls = runner.Store.Capabilities.HasFlag(JobStoreCapabilities.ChangeVersion);
+    }
+
+    public string Name => _queue.Name;
+
+    /// <summary>Jobs claimed by this process and not yet reported.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The queue depth seen by the last poll, or -1 when unknown.</summary>
+    public long LastQueueDepth { get; private set; } = -1;
+
+    public IReadOnlyList<WorkerContext> Workers => _workers;
+
+    public void Start(CancellationToken stopClaiming)
+    {
+        _workerLoops = new Task[_workers.Length];
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            var worker = _workers[i];
+            _workerLoops[i] = Task.Run(() => WorkLoopAsync(worker), CancellationToken.None);
+        }
+
+        _pollLoop = Task.Run(() => PollLoopAsync(stopClaiming), CancellationToken.None);
+    }
+
+    /// <summary>Stops claiming; jobs claimed but not started are handed back.</summary>
+    public async Task StopClaimingAsync()
+    {
+        _stopping = true;
+        await _pollLoop.ConfigureAwait(false);
+        _ready.Writer.TryComplete();
+    }
+
+    /// <summary>Completes when every worker loop has ended.</summary>
+    public Task WorkersDone => Task.WhenAll(_workerLoops);
+
+    private async Task PollLoopAsync(CancellationToken stop)
+    {
+        var decision = _strategy.Initial;
+        var lastVersion = long.MinValue;
+        var woken = true;
+        while (!stop.IsCancellationRequested)
+        {
+            var want = Math.Min(Math.Min(decision.BatchSize, _queue.BatchSize), _queue.Concurrency - InFlight);
+            var granted = want <= 0 ? 0 : _global?.TryTake(want) ?? want;
+            if (granted <= 0)
+            {
+                if (!await WaitForSlotAsync(stop).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            var (outcome, retryAfter) = await PollAsync(granted, woken, lastVersion, stop).ConfigureAwait(false);
+            lastVersion = outcome.Version;
+            if (stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            decision = _strategy.Decide(outcome.Outcome);
+            var delay = retryAfter is { } open && open > decision.Delay ? open : decision.Delay;
+            if (outcome.Outcome.JobsFound == granted && outcome.Outcome.Error is null)
+            {
+                delay = TimeSpan.Zero; // a full batch: there is likely more
+            }
+
+            try
+            {
+                woken = await _wake.WaitAsync(delay, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<((PollOutcome Outcome, long Version), TimeSpan? RetryAfter)> PollAsync(int granted, bool woken, long lastVersion, CancellationToken stop)
+    {
+        var started = _runner.TimeProvider.GetTimestamp();
+        var found = 0;
+        var version = lastVersion;
+        Exception? error = null;
+        TimeSpan? retryAfter = null;
+        var skipped = false;
+        try
+        {
+            if (_canSkipIdlePolls && !woken)
+            {
+                // Nothing was enqueued here since the last poll: if no process wrote either, the claim would find nothing.
+                version = await _runner.Store.GetChangeVersionAsync(stop).ConfigureAwait(false);
+                skipped = version == lastVersion;
+            }
+
+            if (!skipped)
+            {
+                var request = new ClaimRequest
+                {
+                    Queue = _queue.Name,
+                    MaxCount = granted,
+                    Owner = _runner.Node.Id,
+                    Now = _runner.TimeProvider.GetUtcNow(),
+                    LeaseDuration = _runner.Options.LeaseDuration,
+                };
+                var claimStarted = _runner.TimeProvider.GetTimestamp();
+                var jobs = await _pipeline.ExecuteAsync(
+                    static (state, ct) => state.Store.ClaimAsync(state.Request, ct), (_runner.Store, Request: request), stop).ConfigureAwait(false);
+                _runner.Diagnostics.ClaimDuration.Record(_runner.TimeProvider.GetElapsedTime(claimStarted).TotalSeconds);
+                found = jobs.Count;
+                Interlocked.Add(ref _inFlight, found);
+                foreach (var job in jobs)
+                {
+                    _ready.Writer.TryWrite(job);
+                }
+            }
+        }
+        catch (BrokenCircuitException ex)
+        {
+            error = ex;
+            retryAfter = ex.RetryAfter ?? _runner.Options.CircuitBreaker.BreakDuration;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // A failed poll is an outcome for the strategy and the circuit breaker, not a crash.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            error = ex;
+            Log.PollFailed(_runner.Logger, _queue.Name, ex);
+        }
+
+        _global?.Return(granted - found);
+        _runner.Diagnostics.PollDuration.Record(_runner.TimeProvider.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("queue", _queue.Name));
+        var outcome = new PollOutcome
+        {
+            Now = _runner.TimeProvider.GetUtcNow(),
+            JobsFound = found,
+            BatchSize = granted,
+            QueueDepth = -1,
+            Error = error,
+            Skipped = skipped,
+        };
+        return ((outcome, version), retryAfter);
+    }
+
+    private async Task<bool> WaitForSlotAsync(CancellationToken stop)
+    {
+        Interlocked.Exchange(ref _waitingForSlots, 1);
+        try
+        {
+            // Re-check after raising the flag: a worker that finished in between saw the flag or freed a slot we now see.
+            if (_queue.Concurrency - InFlight <= 0 || _global is not null)
+            {
+                await _wake.WaitAsync(Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _waitingForSlots, 0);
+        }
+    }
+
+    private async Task WorkLoopAsync(WorkerContext worker)
+    {
+        var reader = _ready.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var job))
+            {
+                if (_stopping)
+                {
+                    _completions.Write(job, JobCompletion.Released(job.Id, job.LeaseToken), TimeSpan.Zero);
+                }
+                else
+                {
+                    var started = _runner.TimeProvider.GetTimestamp();
+                    var completion = await _executor.RunAsync(job, worker).ConfigureAwait(false);
+                    if (completion is { } report)
+                    {
+                        _completions.Write(job, report, _runner.TimeProvider.GetElapsedTime(started));
+                    }
+                }
+
+                SlotFreed();
+            }
+        }
+    }
+
+    private void SlotFreed()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        _global?.Return(1);
+        if (Volatile.Read(ref _waitingForSlots) == 1)
+        {
+            _wake.Set();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TaskRunner.Diagnostics;
+
+namespace TaskRunner;
+
+/// <summary>What every part of the running engine shares, resolved once.</summary>
+internal sealed class RunnerServices(
+    IJobStore store,
+    JobRegistry registry,
+    IOptions<TaskRunnerOptions> options,
+    TimeProvider timeProvider,
+    IServiceScopeFactory scopeFactory,
+    IEnumerable<IJobMiddleware> middleware,
+    JobEvents events,
+    LocalSignals signals,
+    TaskRunnerDiagnostics diagnostics,
+    NodeIdentity node,
+    ILoggerFactory loggerFactory)
+{
+    public IJobStore Store { get; } = store;
+
+    public JobRegistry Registry { get; } = registry;
+
+    public TaskRunnerOptions Options { get; } = options.Value;
+
+    public TimeProvider TimeProvider { get; } = timeProvider;
+
+    public IServiceScopeFactory ScopeFactory { get; } = scopeFactory;
+
+    public IJobMiddleware[] Middleware { get; } = [.. middleware];
+
+    public JobEvents Events { get; } = events;
+
+    public LocalSignals Signals { get; } = signals;
+
+    public TaskRunnerDiagnostics Diagnostics { get; } = diagnostics;
+
+    public NodeIdentity Node { get; } = node;
+
+    public ILogger Logger { get; } = loggerFactory.CreateLogger("TaskRunner");
+
+    public RetryBackoff Backoff { get; } = new(options.Value.RetryBaseDelay, options.Value.RetryMaxDelay);
+}

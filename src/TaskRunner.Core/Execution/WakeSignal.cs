@@ -1,0 +1,75 @@
+namespace TaskRunner;
+
+/// <summary>An auto-reset signal that a loop awaits with a timeout measured on a <see cref="TimeProvider"/>.
+/// Setting it when already set costs one read, so hot paths may set it freely.</summary>
+internal sealed class WakeSignal(TimeProvider timeProvider)
+{
+    private readonly Lock _gate = new();
+    private bool _set;
+    private TaskCompletionSource<bool>? _waiter;
+
+    public void Set()
+    {
+        if (Volatile.Read(ref _set))
+        {
+            return;
+        }
+
+        TaskCompletionSource<bool>? waiter;
+        lock (_gate)
+        {
+            waiter = _waiter;
+            _waiter = null;
+            _set = waiter is null;
+        }
+
+        if (waiter is not null && !waiter.TrySetResult(true))
+        {
+            // The waiter timed out or was cancelled just before: keep the signal for the next wait.
+            lock (_gate)
+            {
+                _set = true;
+            }
+        }
+    }
+
+    /// <summary>Waits until set or until <paramref name="timeout"/> elapses; returns whether it was set.</summary>
+    public async ValueTask<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<bool> waiter;
+        lock (_gate)
+        {
+            if (_set)
+            {
+                _set = false;
+                return true;
+            }
+
+            if (timeout <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            waiter = _waiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        using var timer = timeout == Timeout.InfiniteTimeSpan
+            ? null
+            : timeProvider.CreateTimer(static s => ((TaskCompletionSource<bool>)s!).TrySetResult(false), waiter, timeout, Timeout.InfiniteTimeSpan);
+        await using var registration = cancellationToken.Register(static s => ((TaskCompletionSource<bool>)s!).TrySetCanceled(), waiter).ConfigureAwait(false);
+        try
+        {
+            return await waiter.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (_waiter == waiter)
+                {
+                    _waiter = null;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,703 @@
+namespace TaskRunner.Storage;
+
+/// <summary>
+/// The in-memory job store: a product feature for single-process hosts and tests of host code, not durable.
+/// One lock guards everything; due jobs wait in a heap per queue ordered by (priority desc, run-at, id) and delayed
+/// ones in a heap by run-at, so claim cost stays logarithmic in the number of queued jobs.
+/// </summary>
+internal sealed class InMemoryJobStore : IJobStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<long, Entry> _jobs = [];
+    private readonly Dictionary<string, PriorityQueue<Entry, DueOrder>> _due = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<Entry, long> _delayed = new();
+    private readonly HashSet<Entry> _running = [];
+    private readonly Dictionary<string, Entry> _uniqueKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _idempotencyKeys = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _heldConcurrencyKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<BatchId, Batch> _batches = [];
+    private readonly List<Entry> _skipped = [];
+    private long _nextId;
+
+    public JobStoreCapabilities Capabilities => JobStoreCapabilities.None;
+
+    public ValueTask<IReadOnlyList<EnqueueResult>> EnqueueAsync(IReadOnlyList<NewJob> jobs, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        var results = new EnqueueResult[jobs.Count];
+        lock (_gate)
+        {
+            for (var i = 0; i < results.Length; i++)
+            {
+                results[i] = Insert(jobs[i], now);
+            }
+        }
+
+        return new(results);
+    }
+
+    public ValueTask<IReadOnlyList<EnqueueResult>> CreateBatchAsync(NewBatch batch, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var results = new EnqueueResult[batch.Jobs.Count];
+        lock (_gate)
+        {
+            if (!_batches.TryAdd(batch.Id, new Batch(batch.Continuation)))
+            {
+                throw new ArgumentException($"Batch '{batch.Id}' already exists.", nameof(batch));
+            }
+
+            for (var i = 0; i < results.Length; i++)
+            {
+                results[i] = Insert(batch.Jobs[i], now, batch.Id);
+            }
+
+            // An empty batch is finished at once.
+            ReleaseContinuationIfDone(batch.Id, now);
+        }
+
+        return new(results);
+    }
+
+    public ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.MaxCount <= 0)
+        {
+            return new([]);
+        }
+
+        List<ClaimedJob>? claimed = null;
+        var expires = request.Now + request.LeaseDuration;
+        lock (_gate)
+        {
+            PromoteDue(request.Now);
+            if (!_due.TryGetValue(request.Queue, out var heap))
+            {
+                return new([]);
+            }
+
+            while ((claimed?.Count ?? 0) < request.MaxCount && heap.TryDequeue(out var entry, out _))
+            {
+                if (entry.State != JobState.Pending || entry.InDueHeap == false)
+                {
+                    continue; // stale heap entry: cancelled or otherwise moved on since it was queued
+                }
+
+                if (entry.ConcurrencyKey is { } key && !_heldConcurrencyKeys.Add(key))
+                {
+                    _skipped.Add(entry);
+                    continue;
+                }
+
+                entry.InDueHeap = false;
+                SetState(entry, JobState.Running);
+                entry.Attempts++;
+                entry.LeaseToken++;
+                entry.Owner = request.Owner;
+                entry.LeaseExpiresAt = expires;
+                entry.CancellationRequested = false;
+                _running.Add(entry);
+                (claimed ??= new List<ClaimedJob>(Math.Min(request.MaxCount, 256))).Add(entry.ToClaimed());
+            }
+
+            foreach (var skipped in _skipped)
+            {
+                heap.Enqueue(skipped, skipped.DueOrder);
+            }
+
+            _skipped.Clear();
+        }
+
+        return new(claimed is null ? [] : claimed);
+    }
+
+    public ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        List<JobId>? lost = null;
+        List<JobId>? cancel = null;
+        lock (_gate)
+        {
+            foreach (var lease in leases)
+            {
+                if (TryGetHeld(lease, now, out var entry))
+                {
+                    entry.LeaseExpiresAt = leaseExpiresAt;
+                    if (entry.CancellationRequested)
+                    {
+                        (cancel ??= []).Add(lease.Id);
+                    }
+                }
+                else
+                {
+                    (lost ??= []).Add(lease.Id);
+                }
+            }
+        }
+
+        return new(lost is null && cancel is null
+            ? HeartbeatResult.AllHeld
+            : new HeartbeatResult { Lost = lost ?? [], CancellationRequested = cancel ?? [] });
+    }
+
+    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        List<JobId>? rejected = null;
+        lock (_gate)
+        {
+            foreach (var completion in completions)
+            {
+                if (!_jobs.TryGetValue(completion.Id.Value, out var entry)
+                    || entry.State != JobState.Running
+                    || entry.LeaseToken != completion.LeaseToken)
+                {
+                    (rejected ??= []).Add(completion.Id);
+                    continue;
+                }
+
+                Apply(entry, completion, now);
+            }
+        }
+
+        return new(rejected is null ? [] : rejected);
+    }
+
+    public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!TryGetHeld(lease, now, out var entry))
+            {
+                return new(false);
+            }
+
+            entry.ProgressPercent = percent;
+            entry.ProgressMessage = message;
+            return new(true);
+        }
+    }
+
+    public ValueTask<RecoveryResult> RecoverExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default)
+    {
+        int requeued = 0, deadLettered = 0;
+        lock (_gate)
+        {
+            List<Entry>? expired = null;
+            foreach (var entry in _running)
+            {
+                if (entry.LeaseExpiresAt < now)
+                {
+                    (expired ??= []).Add(entry);
+                    if (expired.Count >= maxCount)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            foreach (var entry in expired ?? [])
+            {
+                var error = new JobError("LeaseExpired", $"The lease of worker '{entry.Owner}' expired at {entry.LeaseExpiresAt:O} before the job finished; the worker is presumed dead.");
+                LeaveRunning(entry);
+                entry.LastError = error;
+                if (entry.Attempts >= entry.MaxAttempts)
+                {
+                    Finish(entry, JobState.DeadLettered, now);
+                    deadLettered++;
+                }
+                else
+                {
+                    MakeDue(entry);
+                    requeued++;
+                }
+            }
+        }
+
+        return new(new RecoveryResult(requeued, deadLettered));
+    }
+
+    public ValueTask<CancelResult> CancelAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(id.Value, out var entry))
+            {
+                return new(CancelResult.NotFound);
+            }
+
+            switch (entry.State)
+            {
+                case JobState.Running:
+                    entry.CancellationRequested = true;
+                    return new(CancelResult.CancellationRequested);
+                case JobState.Scheduled or JobState.Pending or JobState.Failed:
+                    entry.InDueHeap = false;
+                    entry.InDelayedHeap = false;
+                    Finish(entry, JobState.Cancelled, now);
+                    return new(CancelResult.Cancelled);
+                default:
+                    return new(CancelResult.AlreadyFinished);
+            }
+        }
+    }
+
+    public ValueTask<bool> RequeueAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(id.Value, out var entry) || entry.State is not (JobState.DeadLettered or JobState.Cancelled))
+            {
+                return new(false);
+            }
+
+            if (entry.UniqueKey is { } key && !_uniqueKeys.TryAdd(key, entry))
+            {
+                return new(false); // another active job holds the key now
+            }
+
+            entry.Attempts = 0;
+            entry.FinishedAt = null;
+            entry.RunAt = now;
+            MakeDue(entry);
+            return new(true);
+        }
+    }
+
+    public ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!request.State.IsFinished())
+        {
+            throw new ArgumentException($"Only finished jobs can be purged; '{request.State}' is not a finished state.", nameof(request));
+        }
+
+        var purged = 0;
+        lock (_gate)
+        {
+            List<Entry>? victims = null;
+            foreach (var entry in _jobs.Values)
+            {
+                if (entry.State == request.State && (request.FinishedBefore is not { } before || entry.FinishedAt < before))
+                {
+                    (victims ??= []).Add(entry);
+                    if (victims.Count >= request.MaxCount)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            foreach (var entry in victims ?? [])
+            {
+                _jobs.Remove(entry.Id);
+                if (entry.IdempotencyKey is { } key)
+                {
+                    _idempotencyKeys.Remove(key);
+                }
+
+                if (entry.BatchId is { } batchId && _batches.TryGetValue(batchId, out var batch))
+                {
+                    batch.Counts[(int)entry.State]--;
+                }
+
+                purged++;
+            }
+        }
+
+        return new(purged);
+    }
+
+    public ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return new(_jobs.TryGetValue(id.Value, out var entry) ? entry.ToRecord() : null);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_gate)
+        {
+            var after = query.AfterId?.Value ?? long.MinValue;
+            IReadOnlyList<JobRecord> list = _jobs.Values
+                .Where(e => e.Id > after
+                    && (query.State is not { } s || e.State == s)
+                    && (query.Queue is not { } q || e.Queue == q)
+                    && (query.BatchId is not { } b || e.BatchId == b))
+                .OrderBy(e => e.Id)
+                .Take(query.Limit)
+                .Select(e => e.ToRecord())
+                .ToList();
+            return new(list);
+        }
+    }
+
+    public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default)
+    {
+        var counts = new long[7];
+        lock (_gate)
+        {
+            foreach (var entry in _jobs.Values)
+            {
+                if (queue is null || entry.Queue == queue)
+                {
+                    counts[(int)entry.State]++;
+                }
+            }
+        }
+
+        return new(ToCounts(counts));
+    }
+
+    public ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return new(_batches.TryGetValue(id, out var batch)
+                ? new BatchStatus { Id = id, Counts = ToCounts(batch.Counts), ContinuationId = batch.ContinuationId }
+                : null);
+        }
+    }
+
+    public ValueTask<DateTimeOffset?> GetNextRunAtAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            while (_delayed.TryPeek(out var entry, out var ticks))
+            {
+                if (entry.InDelayedHeap && entry.RunAt.UtcTicks == ticks)
+                {
+                    return new(entry.RunAt);
+                }
+
+                _delayed.Dequeue(); // stale: cancelled or rescheduled since it was queued
+            }
+
+            return new((DateTimeOffset?)null);
+        }
+    }
+
+    public ValueTask<long> GetChangeVersionAsync(CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("The in-memory job store does not track a change version; it lives in one process, whose enqueues wake its pollers directly.");
+
+    private EnqueueResult Insert(NewJob job, DateTimeOffset now, BatchId? batchId = null)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (job.IdempotencyKey is { } idempotencyKey && _idempotencyKeys.TryGetValue(idempotencyKey, out var sameOccurrence))
+        {
+            return new EnqueueResult(new JobId(sameOccurrence.Id), Created: false);
+        }
+
+        if (job.UniqueKey is { } uniqueKey && _uniqueKeys.TryGetValue(uniqueKey, out var active))
+        {
+            return new EnqueueResult(new JobId(active.Id), Created: false);
+        }
+
+        var entry = new Entry(++_nextId, job, now, batchId ?? job.BatchId);
+        _jobs.Add(entry.Id, entry);
+        if (entry.IdempotencyKey is { } ik)
+        {
+            _idempotencyKeys.Add(ik, entry);
+        }
+
+        if (entry.UniqueKey is { } uk)
+        {
+            _uniqueKeys.Add(uk, entry);
+        }
+
+        if (entry.BatchId is { } b && _batches.TryGetValue(b, out var batch))
+        {
+            batch.Counts[(int)JobState.Scheduled]++; // corrected by MakeDue's SetState
+        }
+
+        entry.State = JobState.Scheduled;
+        if (entry.RunAt <= now)
+        {
+            MakeDue(entry);
+        }
+        else
+        {
+            Delay(entry);
+        }
+
+        return new EnqueueResult(new JobId(entry.Id), Created: true);
+    }
+
+    private void Apply(Entry entry, JobCompletion completion, DateTimeOffset now)
+    {
+        LeaveRunning(entry);
+        switch (completion.Outcome)
+        {
+            case JobOutcome.Succeeded:
+                entry.Result = completion.Result;
+                Finish(entry, JobState.Succeeded, now);
+                break;
+            case JobOutcome.Failed:
+                entry.LastError = completion.Error;
+                entry.RunAt = completion.RetryAt ?? now;
+                SetState(entry, JobState.Failed);
+                Delay(entry);
+                break;
+            case JobOutcome.DeadLettered:
+                entry.LastError = completion.Error;
+                Finish(entry, JobState.DeadLettered, now);
+                break;
+            case JobOutcome.Cancelled:
+                entry.LastError = completion.Error;
+                Finish(entry, JobState.Cancelled, now);
+                break;
+            case JobOutcome.Released:
+                entry.Attempts = Math.Max(0, entry.Attempts - 1);
+                MakeDue(entry);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(completion), completion.Outcome, "Unknown job outcome.");
+        }
+    }
+
+    private bool TryGetHeld(JobLease lease, DateTimeOffset now, out Entry entry) =>
+        _jobs.TryGetValue(lease.Id.Value, out entry!)
+        && entry.State == JobState.Running
+        && entry.LeaseToken == lease.LeaseToken
+        && entry.LeaseExpiresAt >= now;
+
+    private void PromoteDue(DateTimeOffset now)
+    {
+        var nowTicks = now.UtcTicks;
+        while (_delayed.TryPeek(out var entry, out var ticks) && ticks <= nowTicks)
+        {
+            _delayed.Dequeue();
+            if (entry.InDelayedHeap && entry.RunAt.UtcTicks == ticks)
+            {
+                entry.InDelayedHeap = false;
+                MakeDue(entry);
+            }
+        }
+    }
+
+    private void MakeDue(Entry entry)
+    {
+        SetState(entry, JobState.Pending);
+        entry.InDueHeap = true;
+        if (!_due.TryGetValue(entry.Queue, out var heap))
+        {
+            heap = new PriorityQueue<Entry, DueOrder>();
+            _due.Add(entry.Queue, heap);
+        }
+
+        heap.Enqueue(entry, entry.DueOrder);
+    }
+
+    private void Delay(Entry entry)
+    {
+        entry.InDelayedHeap = true;
+        _delayed.Enqueue(entry, entry.RunAt.UtcTicks);
+    }
+
+    private void LeaveRunning(Entry entry)
+    {
+        _running.Remove(entry);
+        if (entry.ConcurrencyKey is { } key)
+        {
+            _heldConcurrencyKeys.Remove(key);
+        }
+    }
+
+    private void Finish(Entry entry, JobState state, DateTimeOffset now)
+    {
+        SetState(entry, state);
+        entry.FinishedAt = now;
+        if (entry.UniqueKey is { } key && _uniqueKeys.TryGetValue(key, out var holder) && holder == entry)
+        {
+            _uniqueKeys.Remove(key);
+        }
+
+        if (entry.BatchId is { } batchId)
+        {
+            ReleaseContinuationIfDone(batchId, now);
+        }
+    }
+
+    private void SetState(Entry entry, JobState state)
+    {
+        if (entry.BatchId is { } batchId && _batches.TryGetValue(batchId, out var batch))
+        {
+            batch.Counts[(int)entry.State]--;
+            batch.Counts[(int)state]++;
+        }
+
+        entry.State = state;
+    }
+
+    private void ReleaseContinuationIfDone(BatchId batchId, DateTimeOffset now)
+    {
+        if (!_batches.TryGetValue(batchId, out var batch) || batch.ContinuationReleased)
+        {
+            return;
+        }
+
+        var counts = batch.Counts;
+        if (counts[(int)JobState.Scheduled] + counts[(int)JobState.Pending] + counts[(int)JobState.Running] + counts[(int)JobState.Failed] > 0)
+        {
+            return;
+        }
+
+        batch.ContinuationReleased = true;
+        if (batch.Continuation is { } continuation)
+        {
+            batch.ContinuationId = Insert(continuation, now).Id;
+        }
+    }
+
+    private static JobCounts ToCounts(long[] c) => new()
+    {
+        Scheduled = c[0],
+        Pending = c[1],
+        Running = c[2],
+        Succeeded = c[3],
+        Failed = c[4],
+        DeadLettered = c[5],
+        Cancelled = c[6],
+    };
+
+    /// <summary>Heap order for due jobs: priority descending, then run-at, then id.</summary>
+    private readonly record struct DueOrder(int NegatedPriority, long RunAtTicks, long Id) : IComparable<DueOrder>
+    {
+        public int CompareTo(DueOrder other)
+        {
+            var c = NegatedPriority.CompareTo(other.NegatedPriority);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = RunAtTicks.CompareTo(other.RunAtTicks);
+            return c != 0 ? c : Id.CompareTo(other.Id);
+        }
+    }
+
+    private sealed class Batch(NewJob? continuation)
+    {
+        public long[] Counts { get; } = new long[7];
+
+        public NewJob? Continuation { get; } = continuation;
+
+        public bool ContinuationReleased { get; set; }
+
+        public JobId? ContinuationId { get; set; }
+    }
+
+    private sealed class Entry(long id, NewJob job, DateTimeOffset now, BatchId? batchId)
+    {
+        public long Id { get; } = id;
+
+        public string Name { get; } = job.Name;
+
+        public string Queue { get; } = job.Queue;
+
+        public ReadOnlyMemory<byte> Payload { get; } = job.Payload;
+
+        public int Priority { get; } = job.Priority;
+
+        public DateTimeOffset RunAt { get; set; } = job.RunAt < now ? now : job.RunAt;
+
+        public DateTimeOffset CreatedAt { get; } = now;
+
+        public int MaxAttempts { get; } = job.MaxAttempts;
+
+        public TimeSpan? Timeout { get; } = job.Timeout;
+
+        public string? UniqueKey { get; } = job.UniqueKey;
+
+        public string? IdempotencyKey { get; } = job.IdempotencyKey;
+
+        public string? ConcurrencyKey { get; } = job.ConcurrencyKey;
+
+        public IReadOnlyList<string> Tags { get; } = job.Tags;
+
+        public BatchId? BatchId { get; } = batchId;
+
+        public string? TraceParent { get; } = job.TraceParent;
+
+        public JobState State { get; set; }
+
+        public int Attempts { get; set; }
+
+        public long LeaseToken { get; set; }
+
+        public string? Owner { get; set; }
+
+        public DateTimeOffset LeaseExpiresAt { get; set; }
+
+        public bool CancellationRequested { get; set; }
+
+        public int? ProgressPercent { get; set; }
+
+        public string? ProgressMessage { get; set; }
+
+        public ReadOnlyMemory<byte>? Result { get; set; }
+
+        public JobError? LastError { get; set; }
+
+        public DateTimeOffset? FinishedAt { get; set; }
+
+        public bool InDueHeap { get; set; }
+
+        public bool InDelayedHeap { get; set; }
+
+        public DueOrder DueOrder => new(-Priority, RunAt.UtcTicks, Id);
+
+        public ClaimedJob ToClaimed() => new()
+        {
+            Id = new JobId(Id),
+            Name = Name,
+            Queue = Queue,
+            Payload = Payload,
+            Attempt = Attempts,
+            MaxAttempts = MaxAttempts,
+            Timeout = Timeout,
+            LeaseToken = LeaseToken,
+            LeaseExpiresAt = LeaseExpiresAt,
+            RunAt = RunAt,
+            CreatedAt = CreatedAt,
+            ConcurrencyKey = ConcurrencyKey,
+            Tags = Tags,
+            BatchId = BatchId,
+            TraceParent = TraceParent,
+        };
+
+        public JobRecord ToRecord() => new()
+        {
+            Id = new JobId(Id),
+            Name = Name,
+            Queue = Queue,
+            Payload = Payload,
+            State = State,
+            Priority = Priority,
+            RunAt = RunAt,
+            CreatedAt = CreatedAt,
+            Attempts = Attempts,
+            MaxAttempts = MaxAttempts,
+            Timeout = Timeout,
+            UniqueKey = UniqueKey,
+            IdempotencyKey = IdempotencyKey,
+            ConcurrencyKey = ConcurrencyKey,
+            Tags = Tags,
+            BatchId = BatchId,
+            Owner = Owner,
+            LeaseToken = LeaseToken,
+            LeaseExpiresAt = State == JobState.Running ? LeaseExpiresAt : null,
+            CancellationRequested = CancellationRequested,
+            ProgressPercent = ProgressPercent,
+            ProgressMessage = ProgressMessage,
+            Result = Result,
+            LastError = LastError,
+            FinishedAt = FinishedAt,
+            TraceParent = TraceParent,
+        };
+    }
+}
