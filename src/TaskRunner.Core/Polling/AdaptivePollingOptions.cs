@@ -11,7 +11,7 @@ namespace TaskRunner;
 /// down to <see cref="MinDelay"/> at <see cref="DeepBacklog"/> or more);</item>
 /// <item><c>batch = ceil(MinBatchSize + (MaxBatchSize − MinBatchSize) × fill)</c>.</item>
 /// </list>
-/// <para>With the defaults (50 ms – 5 s, batch 1 – 32, deep at 1000): d = 0 → 5 s × 1; d = 1 → ≈3.2 s × 5;
+/// <para>With the defaults (50 ms – 5 s, batch 1 – 32, deep at 1000): d = 0 → 5 s × 1; d = 1 → ≈3.15 s × 5;
 /// d = 10 → ≈1.0 s × 12; d = 100 → ≈230 ms × 22; d ≥ 1000 → 50 ms × 32.</para>
 /// <para>When the depth is unknown (−1) the last poll stands in for it: <c>fill = JobsFound / BatchSize</c>, so a full
 /// batch counts as a deep backlog. A failed or skipped poll counts as an empty queue (fill 0).</para>

@@ -7,8 +7,9 @@ namespace TaskRunner;
 /// the wait to <see cref="MinDelay"/>; a poll that comes back with a full batch polls again at once (no wait).</para>
 /// <para>Each non-zero wait is jittered by up to ±<see cref="Jitter"/> of itself and then kept within
 /// [<see cref="MinDelay"/>, <see cref="MaxDelay"/>], so the cap is never exceeded and many nodes do not poll in step.</para>
-/// <para>With the defaults (200 ms → 30 s, ×2, ±10 %) an idle queue polls at most 145 times in an hour, whatever
-/// the random draws, and about 128 times with no jitter.</para>
+/// <para>With the defaults (200 ms → 30 s, ×2, ±10 %) an idle queue polls at most 140 times in its first hour
+/// (counting the poll at start) whatever the random draws, and 127 times with no jitter: about 120 an hour after
+/// that.</para>
 /// <para>Attach it with <see cref="PollingQueueOptionsExtensions.UseIdleBackoff"/>; it is also what a queue uses when
 /// <see cref="QueueOptions.PollingStrategyFactory"/> is <see langword="null"/>.</para>
 /// </remarks>
