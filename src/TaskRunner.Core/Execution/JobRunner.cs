@@ -59,7 +59,7 @@ internal sealed class JobRunner(
             var pipeline = BuildPipeline();
             _completions = new CompletionWriter(runner);
             _queues = [.. queues.Select(q => new QueueProcessor(
-                runner, q, q.PollingStrategyFactory?.Invoke(services) ?? PollingStrategies.CreateDefault(services), pipeline, _completions, global))];
+                runner, q, PollingStrategies.Create(services, q), pipeline, _completions, global))];
             runner.Diagnostics.AddGauges(() => BusyWorkers, () => (int)CircuitState, QueueDepths);
 
             // Jobs left running by a process that died before this one started are due for recovery now.
