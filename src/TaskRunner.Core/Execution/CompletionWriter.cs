@@ -94,6 +94,12 @@ internal sealed class CompletionWriter
             }
 
             anyBatch |= job.BatchId is not null;
+            if (job.ConcurrencyKey is not null || completion.Outcome == JobOutcome.Released)
+            {
+                // The key is free again, or the job is back: a waiting job of this queue may be claimable now.
+                _runner.Signals.Wake(job.Queue);
+            }
+
             var tag = new KeyValuePair<string, object?>("queue", job.Queue);
             JobEventKind? kind = completion.Outcome switch
             {

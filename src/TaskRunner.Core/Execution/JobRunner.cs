@@ -69,8 +69,11 @@ internal sealed class JobRunner(
                 queue.Start(_stopClaiming.Token);
             }
 
-            _heartbeats = Task.Run(() => HeartbeatLoopAsync(_stopLoops.Token), CancellationToken.None);
-            _maintenance = Task.Run(() => MaintenanceLoopAsync(_stopLoops.Token), CancellationToken.None);
+            // Timers are created here, not in the loops, so their first tick is measured from the start.
+            var heartbeatTimer = new PeriodicTimer(runner.Options.HeartbeatInterval, runner.TimeProvider);
+            var maintenanceTimer = new PeriodicTimer(runner.Options.StaleLeaseCheckInterval, runner.TimeProvider);
+            _heartbeats = Task.Run(() => HeartbeatLoopAsync(heartbeatTimer, _stopLoops.Token), CancellationToken.None);
+            _maintenance = Task.Run(() => MaintenanceLoopAsync(maintenanceTimer, _stopLoops.Token), CancellationToken.None);
             Log.RunnerStarted(runner.Logger, runner.Node.Id, string.Join(", ", _queues.Select(q => q.Name)));
             SetState(TaskRunnerState.Running);
         }
@@ -133,6 +136,10 @@ internal sealed class JobRunner(
     {
         _stopClaiming.Dispose();
         _stopLoops.Dispose();
+        foreach (var queue in _queues)
+        {
+            queue.Dispose();
+        }
     }
 
     private ResiliencePipeline BuildPipeline()
@@ -167,9 +174,9 @@ internal sealed class JobRunner(
             .Build();
     }
 
-    private async Task HeartbeatLoopAsync(CancellationToken stop)
+    private async Task HeartbeatLoopAsync(PeriodicTimer timer, CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(runner.Options.HeartbeatInterval, runner.TimeProvider);
+        using var owned = timer;
         var leases = new List<JobLease>();
         var holders = new Dictionary<JobId, WorkerContext>();
         try
@@ -217,9 +224,9 @@ internal sealed class JobRunner(
         }
     }
 
-    private async Task MaintenanceLoopAsync(CancellationToken stop)
+    private async Task MaintenanceLoopAsync(PeriodicTimer timer, CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(runner.Options.StaleLeaseCheckInterval, runner.TimeProvider);
+        using var owned = timer;
         var nextPurge = runner.TimeProvider.GetUtcNow();
         try
         {

@@ -9,7 +9,7 @@ namespace TaskRunner;
 /// Serves one queue: a poll loop claims up to the free worker slots (as the polling strategy decides) through the
 /// circuit breaker, and worker loops run the claimed jobs and hand their reports to the <see cref="CompletionWriter"/>.
 /// </summary>
-internal sealed class QueueProcessor
+internal sealed class QueueProcessor : IDisposable
 {
     private readonly RunnerServices _runner;
     private readonly QueueOptions _queue;
@@ -240,6 +240,14 @@ internal sealed class QueueProcessor
 
                 SlotFreed();
             }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var worker in _workers)
+        {
+            worker.Dispose();
         }
     }
 

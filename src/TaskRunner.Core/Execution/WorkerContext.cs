@@ -6,10 +6,11 @@ namespace TaskRunner;
 /// One worker slot, and the <see cref="JobContext"/> of the job it runs. Reused from job to job so the hot path allocates
 /// nothing for it: handlers must not keep the context after their execution ends.
 /// </summary>
-internal sealed class WorkerContext(RunnerServices runner) : JobContext
+internal sealed class WorkerContext(RunnerServices runner) : JobContext, IDisposable
 {
     private readonly Lock _gate = new();
-    private CancellationTokenSource _cancellation = NewSource(runner.TimeProvider);
+    private CancellationTokenSource _cancellation = new();
+    private ITimer? _timeout;
     private ClaimedJob? _job;
     private IServiceProvider? _services;
     private Dictionary<string, object?>? _items;
@@ -65,7 +66,8 @@ internal sealed class WorkerContext(RunnerServices runner) : JobContext
             _items?.Clear();
             if (job.Timeout is { } timeout)
             {
-                _cancellation.CancelAfter(timeout);
+                // A timer of the injected clock, so tests move it; fires with Reason None, which means "timed out".
+                _timeout = runner.TimeProvider.CreateTimer(static s => ((CancellationTokenSource)s!).CancelAsync(), _cancellation, timeout, Timeout.InfiniteTimeSpan);
             }
         }
     }
@@ -76,10 +78,12 @@ internal sealed class WorkerContext(RunnerServices runner) : JobContext
         {
             _job = null;
             _services = null;
+            _timeout?.Dispose();
+            _timeout = null;
             if (!_cancellation.TryReset())
             {
                 _cancellation.Dispose();
-                _cancellation = NewSource(runner.TimeProvider);
+                _cancellation = new CancellationTokenSource();
             }
         }
     }
@@ -95,8 +99,19 @@ internal sealed class WorkerContext(RunnerServices runner) : JobContext
             }
 
             Reason = reason;
-            _cancellation.Cancel();
+
+            // Callbacks run on the thread pool, not inline under this lock (a handler's continuation could run here).
+            _ = _cancellation.CancelAsync();
             return true;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _timeout?.Dispose();
+            _cancellation.Dispose();
         }
     }
 
@@ -125,6 +140,4 @@ internal sealed class WorkerContext(RunnerServices runner) : JobContext
 
     public override void SetResult<TResult>(TResult result) =>
         Result = JsonSerializer.SerializeToUtf8Bytes(result, runner.Options.JsonSerializerOptions);
-
-    private static CancellationTokenSource NewSource(TimeProvider timeProvider) => new(Timeout.InfiniteTimeSpan, timeProvider);
 }
