@@ -1,0 +1,48 @@
+using Microsoft.Data.Sqlite;
+
+namespace TaskRunner.Sqlite;
+
+/// <summary>One open connection and its prepared commands. Used by one caller at a time.</summary>
+internal sealed class SqliteSession : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    public SqliteSession(SqliteConnection connection) => Connection = connection;
+
+    public SqliteConnection Connection { get; }
+
+    /// <summary>Returns the cached command for <paramref name="sql"/>, creating it with one parameter per name on first use,
+    /// so SQLite keeps the compiled statement and callers only set values by position.</summary>
+    public SqliteCommand Command(string sql, params ReadOnlySpan<string> parameterNames)
+    {
+        if (_commands.TryGetValue(sql, out var command))
+        {
+            return command;
+        }
+
+        command = Connection.CreateCommand();
+#pragma warning disable CA2100 // Every SQL text here is a constant of this assembly; values are always bound as parameters.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        foreach (var name in parameterNames)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        _commands.Add(sql, command);
+        return command;
+    }
+
+    public int Execute(string sql) => Command(sql).ExecuteNonQuery();
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands.Clear();
+        Connection.Dispose();
+    }
+}
