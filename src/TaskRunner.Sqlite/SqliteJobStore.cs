@@ -737,7 +737,7 @@ internal sealed class SqliteJobStore : IJobStore
         CancellationRequested = reader.GetInt64(19) != 0,
         ProgressPercent = reader.IsDBNull(20) ? null : reader.GetInt32(20),
         ProgressMessage = SqliteValues.Text(reader, 21),
-        Result = SqliteValues.NullableBytes(reader, 22) is { } result ? result : null,
+        Result = SqliteValues.NullableBytes(reader, 22) is { } result ? new ReadOnlyMemory<byte>(result) : (ReadOnlyMemory<byte>?)null,
         LastError = SqliteValues.Error(reader, 23),
         FinishedAt = SqliteValues.NullableInstant(reader, 26),
         TraceParent = SqliteValues.Text(reader, 27),
