@@ -253,8 +253,11 @@ internal sealed partial class SqliteDatabase : IDisposable
 
             // Applied on every connection: these settings are per connection (journal_mode is persistent but cheap to
             // restate). NORMAL is durable against process crashes in WAL mode; only a power loss can drop the last commits.
+            // Checkpointing every 10,000 pages instead of 1,000 makes the (fsync'ing) checkpoints rarer on a busy queue;
+            // journal_size_limit truncates the WAL file back afterwards. A 32 MB page cache keeps the hot indexes in memory.
             command.CommandText =
-                $"PRAGMA busy_timeout = {busyMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;";
+                $"PRAGMA busy_timeout = {busyMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; " +
+                "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768;";
             command.ExecuteNonQuery();
             return new SqliteSession(connection);
         }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace TaskRunner.Sqlite;
@@ -43,6 +45,13 @@ internal sealed class SqliteJobStore : IJobStore
     private const string SucceedSql =
         "UPDATE jobs SET state = 3, result = @result, finished_at = @now, lease_expires_at = NULL " +
         "WHERE id = @id AND state = 2 AND lease_token = @token RETURNING batch_id";
+
+    // Plain successes (no result) of one CompleteAsync call are applied by one statement over a JSON list of
+    // [id, token] pairs: one execution for the whole list instead of one per job.
+    private const string SucceedManySql =
+        "UPDATE jobs SET state = 3, result = NULL, finished_at = @now, lease_expires_at = NULL " +
+        "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS token FROM json_each(@leases)) AS c " +
+        "WHERE jobs.id = c.id AND jobs.lease_token = c.token AND jobs.state = 2 RETURNING jobs.id, jobs.batch_id";
 
     private const string FailSql =
         "UPDATE jobs SET state = 4, run_at = @retry_at, error_type = @error_type, error_message = @error_message, error_stack = @error_stack, lease_expires_at = NULL " +
@@ -288,8 +297,14 @@ internal sealed class SqliteJobStore : IJobStore
             var now = SqliteValues.Ticks(state.now);
             List<JobId>? rejected = null;
             List<byte[]>? batches = null;
+            var plain = CompletePlainSuccesses(session, state.completions, now, ref rejected, ref batches);
             foreach (var completion in state.completions)
             {
+                if (plain && IsPlainSuccess(completion))
+                {
+                    continue;
+                }
+
                 SqliteCommand command;
                 switch (completion.Outcome)
                 {
@@ -559,16 +574,83 @@ internal sealed class SqliteJobStore : IJobStore
 
     private static EnqueueResult[] InsertAll(SqliteSession session, IReadOnlyList<NewJob> jobs, DateTimeOffset now)
     {
-        var insert = session.Command(InsertSql, InsertParameters);
-        var nowTicks = SqliteValues.Ticks(now);
-        insert.Set(6, nowTicks);
         var results = new EnqueueResult[jobs.Count];
-        for (var i = 0; i < results.Length; i++)
+        SqliteCommand? single = null;
+        var i = 0;
+        while (i < results.Length)
         {
-            results[i] = Insert(session, insert, jobs[i], now);
+            // Runs of jobs without unique or idempotency keys cannot conflict: they go in as multi-row inserts, which
+            // cost one statement execution per run instead of one per job.
+            var run = 0;
+            while (run < MultiRowInsert.MaxRows && i + run < results.Length && jobs[i + run] is { UniqueKey: null, IdempotencyKey: null })
+            {
+                run++;
+            }
+
+            if (run >= 2)
+            {
+                InsertRun(session, jobs, i, run, now, results);
+                i += run;
+                continue;
+            }
+
+            if (single is null)
+            {
+                single = session.Command(InsertSql, InsertParameters);
+                single.Set(6, SqliteValues.Ticks(now));
+            }
+
+            results[i] = Insert(session, single, jobs[i], now);
+            i++;
         }
 
         return results;
+    }
+
+    private static void InsertRun(SqliteSession session, IReadOnlyList<NewJob> jobs, int start, int count, DateTimeOffset now, EnqueueResult[] results)
+    {
+        var command = session.Command(MultiRowInsert.Sql[count], MultiRowInsert.ParameterNames[count]);
+        command.Set(0, SqliteValues.Ticks(now));
+        for (var row = 0; row < count; row++)
+        {
+            var job = jobs[start + row];
+            ArgumentNullException.ThrowIfNull(job);
+            var p = 1 + (row * MultiRowInsert.ColumnsPerRow);
+            command.Set(p, job.Name);
+            command.Set(p + 1, job.Queue);
+            command.Set(p + 2, SqliteValues.Blob(job.Payload));
+            command.Set(p + 3, job.RunAt <= now ? (int)JobState.Pending : (int)JobState.Scheduled);
+            command.Set(p + 4, job.Priority);
+            command.Set(p + 5, SqliteValues.Ticks(job.RunAt));
+            command.Set(p + 6, job.MaxAttempts);
+            command.Set(p + 7, SqliteValues.Ticks(job.Timeout));
+            command.Set(p + 8, job.ConcurrencyKey);
+            command.Set(p + 9, SqliteValues.Tags(job.Tags));
+            command.Set(p + 10, SqliteValues.Blob(job.BatchId));
+            command.Set(p + 11, job.TraceParent);
+        }
+
+        Span<long> ids = stackalloc long[count];
+        var read = 0;
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                ids[read++] = reader.GetInt64(0);
+            }
+        }
+
+        if (read != count)
+        {
+            throw new JobStoreException($"A multi-row insert of {count} jobs returned {read} ids.");
+        }
+
+        // AUTOINCREMENT gives rows increasing ids in VALUES order; RETURNING's own order is not promised.
+        ids.Sort();
+        for (var row = 0; row < count; row++)
+        {
+            results[start + row] = new EnqueueResult(new JobId(ids[row]), Created: true);
+        }
     }
 
     private static EnqueueResult Insert(SqliteSession session, SqliteCommand insert, NewJob job, DateTimeOffset now)
@@ -613,6 +695,67 @@ internal sealed class SqliteJobStore : IJobStore
         var command = session.Command(sql, "@key");
         command.Set(0, key);
         return command.ExecuteScalar() is long id ? new JobId(id) : null;
+    }
+
+    private static bool IsPlainSuccess(JobCompletion completion) => completion is { Outcome: JobOutcome.Succeeded, Result: null };
+
+    /// <summary>Applies every success without a result payload in one statement, when there are at least two.</summary>
+    /// <returns>Whether it did (else the caller applies them one by one).</returns>
+    private static bool CompletePlainSuccesses(SqliteSession session, IReadOnlyList<JobCompletion> completions, object now, ref List<JobId>? rejected, ref List<byte[]>? batches)
+    {
+        var count = 0;
+        foreach (var completion in completions)
+        {
+            if (IsPlainSuccess(completion))
+            {
+                count++;
+            }
+        }
+
+        if (count < 2)
+        {
+            return false;
+        }
+
+        var leases = new StringBuilder(count * 24).Append('[');
+        foreach (var completion in completions)
+        {
+            if (IsPlainSuccess(completion))
+            {
+                leases.Append(leases.Length == 1 ? "[" : ",[")
+                    .Append(completion.Id.Value.ToString(CultureInfo.InvariantCulture)).Append(',')
+                    .Append(completion.LeaseToken.ToString(CultureInfo.InvariantCulture)).Append(']');
+            }
+        }
+
+        var command = session.Command(SucceedManySql, "@now", "@leases");
+        command.Set(0, now);
+        command.Set(1, leases.Append(']').ToString());
+        var applied = new HashSet<long>(count);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                applied.Add(reader.GetInt64(0));
+                if (!reader.IsDBNull(1))
+                {
+                    (batches ??= []).Add((byte[])reader.GetValue(1));
+                }
+            }
+        }
+
+        if (applied.Count != count)
+        {
+            foreach (var completion in completions)
+            {
+                if (IsPlainSuccess(completion) && !applied.Contains(completion.Id.Value))
+                {
+                    (rejected ??= []).Add(completion.Id);
+                }
+            }
+        }
+
+        return true;
     }
 
     private static void SetError(SqliteCommand command, int index, JobError? error)

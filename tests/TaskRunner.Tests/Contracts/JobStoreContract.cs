@@ -93,6 +93,32 @@ public abstract class JobStoreContract<TFactory> : StoreContract<TFactory>
     }
 
     [Fact]
+    public async Task Enqueue_many_mixing_keyed_and_plain_jobs_keeps_results_in_order()
+    {
+        var existing = await Enqueue(Job("existing", uniqueKey: "taken"));
+        var jobs = new List<NewJob>();
+        for (var i = 0; i < 70; i++)
+        {
+            jobs.Add(i % 9 == 4 ? Job($"j{i}", uniqueKey: i == 13 ? "taken" : $"u{i}") : Job($"j{i}"));
+        }
+
+        var results = await Store.EnqueueAsync(jobs, T0);
+
+        Assert.Equal(70, results.Count);
+        for (var i = 0; i < 70; i++)
+        {
+            if (i == 13)
+            {
+                Assert.Equal(new EnqueueResult(existing, false), results[i]);
+                continue;
+            }
+
+            Assert.True(results[i].Created);
+            Assert.Equal($"j{i}", (await Store.GetAsync(results[i].Id))!.Name);
+        }
+    }
+
+    [Fact]
     public async Task Enqueue_is_pending_when_due_and_scheduled_when_run_at_is_in_the_future()
     {
         var results = await Store.EnqueueAsync(
