@@ -15,7 +15,7 @@ namespace TaskRunner.Sqlite;
 /// </summary>
 internal sealed partial class SqliteDatabase : IDisposable
 {
-    private const int MaxBusyRetries = 4;
+    private const int MaxBusyRetries = 2;
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
 
@@ -96,7 +96,7 @@ internal sealed partial class SqliteDatabase : IDisposable
                 var session = _writer ??= Open();
                 try
                 {
-                    session.Execute("BEGIN IMMEDIATE");
+                    session.BeginImmediate();
                     TResult result;
                     try
                     {
@@ -249,7 +249,8 @@ internal sealed partial class SqliteDatabase : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            var busyMilliseconds = (long)_options.BusyTimeout.TotalMilliseconds;
+            // The busy timeout is the total a call may wait, spread over the first attempt and the retries.
+            var busyMilliseconds = (long)(_options.BusyTimeout.TotalMilliseconds / (MaxBusyRetries + 1));
 
             // Applied on every connection: these settings are per connection (journal_mode is persistent but cheap to
             // restate). NORMAL is durable against process crashes in WAL mode; only a power loss can drop the last commits.

@@ -23,12 +23,12 @@ internal sealed class SqliteJobStore : IJobStore
     private const string FindByUniqueKeySql = "SELECT id FROM jobs WHERE unique_key = @key AND state IN (0, 1, 2, 4)";
 
     // One range scan per state over jobs_due; promotes every queue at once, which is as cheap as promoting one.
-    private const string PromoteSql = "UPDATE jobs SET state = 1 WHERE state IN (0, 4) AND run_at <= @now";
+    internal const string PromoteSql = "UPDATE jobs SET state = 1 WHERE state IN (0, 4) AND run_at <= @now";
 
     // The inner SELECT walks jobs_claim (pending jobs of the queue in claim order) and stops after @limit rows. A job with
     // a concurrency key is skipped when a job with that key runs anywhere, or when an earlier pending job of the queue has
     // the same key (so one claim takes at most one per key); both checks are index lookups on jobs_concurrency_key.
-    private const string ClaimSql =
+    internal const string ClaimSql =
         "UPDATE jobs SET state = 2, owner = @owner, lease_token = lease_token + 1, lease_expires_at = @lease_expires_at, " +
         "attempts = attempts + 1, cancel_requested = 0 " +
         "WHERE id IN (SELECT j.id FROM jobs j WHERE j.state = 1 AND j.queue = @queue AND (j.concurrency_key IS NULL OR (" +
@@ -48,7 +48,7 @@ internal sealed class SqliteJobStore : IJobStore
 
     // Plain successes (no result) of one CompleteAsync call are applied by one statement over a JSON list of
     // [id, token] pairs: one execution for the whole list instead of one per job.
-    private const string SucceedManySql =
+    internal const string SucceedManySql =
         "UPDATE jobs SET state = 3, result = NULL, finished_at = @now, lease_expires_at = NULL " +
         "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS token FROM json_each(@leases)) AS c " +
         "WHERE jobs.id = c.id AND jobs.lease_token = c.token AND jobs.state = 2 RETURNING jobs.id, jobs.batch_id";
@@ -68,7 +68,7 @@ internal sealed class SqliteJobStore : IJobStore
     private const string ProgressSql =
         "UPDATE jobs SET progress_percent = @percent, progress_message = @message WHERE id = @id AND state = 2 AND lease_token = @token";
 
-    private const string RecoverDeadSql =
+    internal const string RecoverDeadSql =
         "UPDATE jobs SET state = 5, finished_at = @now, lease_expires_at = NULL, error_type = 'LeaseExpired', " +
         "error_message = 'The lease of worker ''' || ifnull(owner, '') || ''' expired before attempt ' || attempts || ' of ' || max_attempts || ' finished; no attempts are left.', error_stack = NULL " +
         "WHERE id IN (SELECT id FROM jobs WHERE state = 2 AND lease_expires_at < @now AND attempts >= max_attempts LIMIT @limit) RETURNING batch_id";

@@ -126,7 +126,7 @@ internal static partial class SqliteSchema
             return;
         }
 
-        session.Execute("BEGIN IMMEDIATE");
+        session.BeginImmediate();
         try
         {
             // Another process may have migrated between the read above and taking the write lock.

@@ -35,6 +35,15 @@ internal sealed class SqliteSession : IDisposable
 
     public int Execute(string sql) => Command(sql).ExecuteNonQuery();
 
+    /// <summary>Starts a write transaction, taking the file's write lock now. Runs through SQLite directly so only SQLite's
+    /// busy handler waits for another writer (Microsoft.Data.Sqlite would add its own wait loop of whole seconds).</summary>
+    /// <exception cref="SqliteException">The lock was not granted (SQLITE_BUSY after the busy timeout).</exception>
+    public void BeginImmediate()
+    {
+        var rc = SQLitePCL.raw.sqlite3_exec(Connection.Handle, "BEGIN IMMEDIATE");
+        SqliteException.ThrowExceptionForRC(rc, Connection.Handle);
+    }
+
     public void Dispose()
     {
         foreach (var command in _commands.Values)

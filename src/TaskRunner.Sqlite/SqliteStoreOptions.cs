@@ -19,8 +19,8 @@ public sealed class SqliteStoreOptions
     /// <value>No default: it must be set.</value>
     public string Path { get; set; } = "";
 
-    /// <summary>How long a statement waits for another process's write lock before the call is retried and then fails
-    /// with a transient <see cref="JobStoreException"/>.</summary>
+    /// <summary>How long in total a call waits for another process's write lock (over a first try and two retries with
+    /// backoff) before it fails with a transient <see cref="JobStoreException"/>.</summary>
     /// <value>Defaults to 5 seconds; allowed 0 to 5 minutes.</value>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
