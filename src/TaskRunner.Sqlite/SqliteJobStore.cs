@@ -117,9 +117,6 @@ internal sealed class SqliteJobStore : IJobStore
 
     private const string SetContinuationSql = "UPDATE batches SET continuation_id = @continuation_id WHERE id = @id";
 
-    private static readonly string[] InsertParameters =
-        ["@name", "@queue", "@payload", "@state", "@priority", "@run_at", "@now", "@max_attempts", "@timeout", "@unique_key", "@idempotency_key", "@concurrency_key", "@tags", "@batch_id", "@trace_parent"];
-
     private static readonly string[] PurgeSql =
     [
         .. new[] { JobState.Succeeded, JobState.DeadLettered, JobState.Cancelled }.Select(state =>
@@ -574,106 +571,43 @@ internal sealed class SqliteJobStore : IJobStore
 
     private static EnqueueResult[] InsertAll(SqliteSession session, IReadOnlyList<NewJob> jobs, DateTimeOffset now)
     {
+        var insert = session.Statement(InsertSql);
         var results = new EnqueueResult[jobs.Count];
-        SqliteCommand? single = null;
-        var i = 0;
-        while (i < results.Length)
+        for (var i = 0; i < results.Length; i++)
         {
-            // Runs of jobs without unique or idempotency keys cannot conflict: they go in as multi-row inserts, which
-            // cost one statement execution per run instead of one per job.
-            var run = 0;
-            while (run < MultiRowInsert.MaxRows && i + run < results.Length && jobs[i + run] is { UniqueKey: null, IdempotencyKey: null })
-            {
-                run++;
-            }
-
-            if (run >= 2)
-            {
-                InsertRun(session, jobs, i, run, now, results);
-                i += run;
-                continue;
-            }
-
-            if (single is null)
-            {
-                single = session.Command(InsertSql, InsertParameters);
-                single.Set(6, SqliteValues.Ticks(now));
-            }
-
-            results[i] = Insert(session, single, jobs[i], now);
-            i++;
+            results[i] = Insert(session, insert, jobs[i], now);
         }
 
         return results;
     }
 
-    private static void InsertRun(SqliteSession session, IReadOnlyList<NewJob> jobs, int start, int count, DateTimeOffset now, EnqueueResult[] results)
-    {
-        var command = session.Command(MultiRowInsert.Sql[count], MultiRowInsert.ParameterNames[count]);
-        command.Set(0, SqliteValues.Ticks(now));
-        for (var row = 0; row < count; row++)
-        {
-            var job = jobs[start + row];
-            ArgumentNullException.ThrowIfNull(job);
-            var p = 1 + (row * MultiRowInsert.ColumnsPerRow);
-            command.Set(p, job.Name);
-            command.Set(p + 1, job.Queue);
-            command.Set(p + 2, SqliteValues.Blob(job.Payload));
-            command.Set(p + 3, job.RunAt <= now ? (int)JobState.Pending : (int)JobState.Scheduled);
-            command.Set(p + 4, job.Priority);
-            command.Set(p + 5, SqliteValues.Ticks(job.RunAt));
-            command.Set(p + 6, job.MaxAttempts);
-            command.Set(p + 7, SqliteValues.Ticks(job.Timeout));
-            command.Set(p + 8, job.ConcurrencyKey);
-            command.Set(p + 9, SqliteValues.Tags(job.Tags));
-            command.Set(p + 10, SqliteValues.Blob(job.BatchId));
-            command.Set(p + 11, job.TraceParent);
-        }
-
-        Span<long> ids = stackalloc long[count];
-        var read = 0;
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                ids[read++] = reader.GetInt64(0);
-            }
-        }
-
-        if (read != count)
-        {
-            throw new JobStoreException($"A multi-row insert of {count} jobs returned {read} ids.");
-        }
-
-        // AUTOINCREMENT gives rows increasing ids in VALUES order; RETURNING's own order is not promised.
-        ids.Sort();
-        for (var row = 0; row < count; row++)
-        {
-            results[start + row] = new EnqueueResult(new JobId(ids[row]), Created: true);
-        }
-    }
-
-    private static EnqueueResult Insert(SqliteSession session, SqliteCommand insert, NewJob job, DateTimeOffset now)
+    private static EnqueueResult Insert(SqliteSession session, SqliteRawStatement insert, NewJob job, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(job);
-        insert.Set(0, job.Name);
-        insert.Set(1, job.Queue);
-        insert.Set(2, SqliteValues.Blob(job.Payload));
-        insert.Set(3, job.RunAt <= now ? (int)JobState.Pending : (int)JobState.Scheduled);
-        insert.Set(4, job.Priority);
-        insert.Set(5, SqliteValues.Ticks(job.RunAt));
-        insert.Set(7, job.MaxAttempts);
-        insert.Set(8, SqliteValues.Ticks(job.Timeout));
-        insert.Set(9, job.UniqueKey);
-        insert.Set(10, job.IdempotencyKey);
-        insert.Set(11, job.ConcurrencyKey);
-        insert.Set(12, SqliteValues.Tags(job.Tags));
-        insert.Set(13, SqliteValues.Blob(job.BatchId));
-        insert.Set(14, job.TraceParent);
-        var id = insert.ExecuteScalar();
-        if (id is long created)
+        Span<byte> batchId = stackalloc byte[16];
+        var hasBatch = job.BatchId is { } batch && batch.Value.TryWriteBytes(batchId);
+
+        // Positions follow the first appearance of each name in InsertSql.
+        insert.Bind(1, job.Name);
+        insert.Bind(2, job.Queue);
+        insert.Bind(3, job.Payload.Span);
+        insert.Bind(4, job.RunAt <= now ? (long)JobState.Pending : (long)JobState.Scheduled);
+        insert.Bind(5, job.Priority);
+        insert.Bind(6, job.RunAt.UtcTicks);
+        insert.Bind(7, now.UtcTicks);
+        insert.Bind(8, job.MaxAttempts);
+        insert.Bind(9, job.Timeout?.Ticks);
+        insert.Bind(10, job.UniqueKey);
+        insert.Bind(11, job.IdempotencyKey);
+        insert.Bind(12, job.ConcurrencyKey);
+        insert.Bind(13, SqliteValues.Tags(job.Tags));
+        insert.Bind(14, batchId, isNull: !hasBatch);
+        insert.Bind(15, job.TraceParent);
+        long? created = insert.Step() ? insert.ColumnInt64(0) : null;
+        insert.Reset();
+        if (created is { } id)
         {
-            return new EnqueueResult(new JobId(created), Created: true);
+            return new EnqueueResult(new JobId(id), Created: true);
         }
 
         // The insert hit a unique index: the idempotency key (forever) or the unique key (while active).
@@ -820,9 +754,7 @@ internal sealed class SqliteJobStore : IJobStore
             };
         }
 
-        var insert = session.Command(InsertSql, InsertParameters);
-        insert.Set(6, SqliteValues.Ticks(now));
-        var result = Insert(session, insert, continuation, now);
+        var result = Insert(session, session.Statement(InsertSql), continuation, now);
         var update = session.Command(SetContinuationSql, "@continuation_id", "@id");
         update.Set(0, result.Id.Value);
         update.Set(1, batchId);

@@ -6,6 +6,7 @@ namespace TaskRunner.Sqlite;
 internal sealed class SqliteSession : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteRawStatement> _statements = new(StringComparer.Ordinal);
 
     public SqliteSession(SqliteConnection connection) => Connection = connection;
 
@@ -33,6 +34,18 @@ internal sealed class SqliteSession : IDisposable
         return command;
     }
 
+    /// <summary>Returns the cached raw statement for <paramref name="sql"/>, preparing it on first use.</summary>
+    public SqliteRawStatement Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = new SqliteRawStatement(Connection, sql);
+            _statements.Add(sql, statement);
+        }
+
+        return statement;
+    }
+
     public int Execute(string sql) => Command(sql).ExecuteNonQuery();
 
     /// <summary>Starts a write transaction, taking the file's write lock now. Runs through SQLite directly so only SQLite's
@@ -52,6 +65,12 @@ internal sealed class SqliteSession : IDisposable
         }
 
         _commands.Clear();
+        foreach (var statement in _statements.Values)
+        {
+            statement.Dispose();
+        }
+
+        _statements.Clear();
         Connection.Dispose();
     }
 }

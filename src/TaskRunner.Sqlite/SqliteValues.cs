@@ -53,7 +53,7 @@ internal static class SqliteValues
             ? null
             : new JobError(reader.GetString(typeOrdinal), Text(reader, typeOrdinal + 1) ?? "", Text(reader, typeOrdinal + 2));
 
-    public static object? Tags(IReadOnlyList<string> tags)
+    public static string? Tags(IReadOnlyList<string> tags)
     {
         if (tags is null || tags.Count == 0)
         {
