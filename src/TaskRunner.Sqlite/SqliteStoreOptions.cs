@@ -3,17 +3,10 @@ namespace TaskRunner.Sqlite;
 /// <summary>Settings of the SQLite backend: which file holds jobs, locks, schedules and metadata, and how it is opened.</summary>
 public sealed class SqliteStoreOptions
 {
-    /// <summary>The smallest allowed <see cref="BusyTimeout"/>.</summary>
-    public static readonly TimeSpan MinBusyTimeout = TimeSpan.Zero;
-
-    /// <summary>The largest allowed <see cref="BusyTimeout"/>.</summary>
-    public static readonly TimeSpan MaxBusyTimeout = TimeSpan.FromMinutes(5);
-
-    /// <summary>The smallest allowed <see cref="MaxReadConnections"/>.</summary>
-    public const int MinReadConnections = 1;
-
-    /// <summary>The largest allowed <see cref="MaxReadConnections"/>.</summary>
-    public const int MaxReadConnectionsLimit = 64;
+    private const int MinReadConnections = 1;
+    private const int MaxReadConnectionsLimit = 64;
+    private static readonly TimeSpan MinBusyTimeout = TimeSpan.Zero;
+    private static readonly TimeSpan MaxBusyTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>The database file. Several processes may share it; its directory is created if missing.</summary>
     /// <value>No default: it must be set.</value>
