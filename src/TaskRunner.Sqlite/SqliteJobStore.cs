@@ -39,8 +39,11 @@ internal sealed class SqliteJobStore : IJobStore
         "RETURNING id, name, queue, payload, attempts, max_attempts, timeout, lease_token, lease_expires_at, run_at, created_at, " +
         "concurrency_key, tags, batch_id, trace_parent, priority";
 
-    private const string HeartbeatSql =
-        "UPDATE jobs SET lease_expires_at = @lease_expires_at WHERE id = @id AND state = 2 AND lease_token = @token RETURNING cancel_requested";
+    // All leases of one heartbeat in one statement over a JSON list of [id, token] pairs.
+    internal const string HeartbeatSql =
+        "UPDATE jobs SET lease_expires_at = @lease_expires_at " +
+        "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS token FROM json_each(@leases)) AS c " +
+        "WHERE jobs.id = c.id AND jobs.lease_token = c.token AND jobs.state = 2 RETURNING jobs.id, jobs.cancel_requested";
 
     private const string SucceedSql =
         "UPDATE jobs SET state = 3, result = @result, finished_at = @now, lease_expires_at = NULL " +
@@ -256,22 +259,35 @@ internal sealed class SqliteJobStore : IJobStore
 
         return _database.WriteAsync((leases, leaseExpiresAt), static (session, state) =>
         {
-            var command = session.Command(HeartbeatSql, "@lease_expires_at", "@id", "@token");
+            var command = session.Command(HeartbeatSql, "@lease_expires_at", "@leases");
             command.Set(0, SqliteValues.Ticks(state.leaseExpiresAt));
-            List<JobId>? lost = null;
-            List<JobId>? cancel = null;
+            var leases = new StringBuilder(state.leases.Count * 24).Append('[');
             foreach (var lease in state.leases)
             {
-                command.Set(1, lease.Id.Value);
-                command.Set(2, lease.LeaseToken);
-                var cancelRequested = command.ExecuteScalar();
-                if (cancelRequested is null)
+                AppendLease(leases, lease.Id, lease.LeaseToken);
+            }
+
+            command.Set(1, leases.Append(']').ToString());
+            var held = new HashSet<long>(state.leases.Count);
+            List<JobId>? lost = null;
+            List<JobId>? cancel = null;
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    held.Add(reader.GetInt64(0));
+                    if (reader.GetInt64(1) != 0)
+                    {
+                        (cancel ??= []).Add(new JobId(reader.GetInt64(0)));
+                    }
+                }
+            }
+
+            foreach (var lease in state.leases)
+            {
+                if (!held.Contains(lease.Id.Value))
                 {
                     (lost ??= []).Add(lease.Id);
-                }
-                else if ((long)cancelRequested != 0)
-                {
-                    (cancel ??= []).Add(lease.Id);
                 }
             }
 
@@ -656,9 +672,7 @@ internal sealed class SqliteJobStore : IJobStore
         {
             if (IsPlainSuccess(completion))
             {
-                leases.Append(leases.Length == 1 ? "[" : ",[")
-                    .Append(completion.Id.Value.ToString(CultureInfo.InvariantCulture)).Append(',')
-                    .Append(completion.LeaseToken.ToString(CultureInfo.InvariantCulture)).Append(']');
+                AppendLease(leases, completion.Id, completion.LeaseToken);
             }
         }
 
@@ -691,6 +705,12 @@ internal sealed class SqliteJobStore : IJobStore
 
         return true;
     }
+
+    /// <summary>Appends <c>[id,token]</c> to a JSON array under construction (that starts with <c>[</c>).</summary>
+    private static void AppendLease(StringBuilder json, JobId id, long token) =>
+        json.Append(json.Length == 1 ? "[" : ",[")
+            .Append(id.Value.ToString(CultureInfo.InvariantCulture)).Append(',')
+            .Append(token.ToString(CultureInfo.InvariantCulture)).Append(']');
 
     private static void SetError(SqliteCommand command, int index, JobError? error)
     {
