@@ -13,9 +13,10 @@ internal sealed class SqliteJobStore : IJobStore
         "concurrency_key, tags, batch_id, owner, lease_token, lease_expires_at, cancel_requested, progress_percent, progress_message, " +
         "result, error_type, error_message, error_stack, finished_at, trace_parent";
 
+    // Positional parameters: bound by number through SqliteRawStatement on the enqueue path (see Insert).
     private const string InsertSql =
         "INSERT INTO jobs (name, queue, payload, state, priority, run_at, created_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent) " +
-        "VALUES (@name, @queue, @payload, @state, @priority, @run_at, @now, @max_attempts, @timeout, @unique_key, @idempotency_key, @concurrency_key, @tags, @batch_id, @trace_parent) " +
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) " +
         "ON CONFLICT DO NOTHING RETURNING id";
 
     private const string FindByIdempotencyKeySql = "SELECT id FROM jobs WHERE idempotency_key = @key";
@@ -603,7 +604,7 @@ internal sealed class SqliteJobStore : IJobStore
         Span<byte> batchId = stackalloc byte[16];
         var hasBatch = job.BatchId is { } batch && batch.Value.TryWriteBytes(batchId);
 
-        // Positions follow the first appearance of each name in InsertSql.
+        // Positions are the ?N of InsertSql, in column order.
         insert.Bind(1, job.Name);
         insert.Bind(2, job.Queue);
         insert.Bind(3, job.Payload.Span);
