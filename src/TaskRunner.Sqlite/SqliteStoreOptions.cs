@@ -1,0 +1,46 @@
+namespace TaskRunner.Sqlite;
+
+/// <summary>Settings of the SQLite backend: which file holds jobs, locks, schedules and metadata, and how it is opened.</summary>
+public sealed class SqliteStoreOptions
+{
+    private const int MinReadConnections = 1;
+    private const int MaxReadConnectionsLimit = 64;
+    private static readonly TimeSpan MinBusyTimeout = TimeSpan.Zero;
+    private static readonly TimeSpan MaxBusyTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The database file. Several processes may share it; its directory is created if missing.</summary>
+    /// <value>No default: it must be set.</value>
+    public string Path { get; set; } = "";
+
+    /// <summary>How long in total a call waits for another process's write lock (over a first try and two retries with
+    /// backoff) before it fails with a transient <see cref="JobStoreException"/>.</summary>
+    /// <value>Defaults to 5 seconds; allowed 0 to 5 minutes.</value>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many connections may read at once (writes share one connection per process, as SQLite allows one writer).</summary>
+    /// <value>Defaults to 4; allowed 1 to 64.</value>
+    public int MaxReadConnections { get; set; } = 4;
+
+    /// <summary>Checks every setting.</summary>
+    /// <returns>One message per invalid setting, naming the option, the value and the allowed range; empty when valid.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(Path))
+        {
+            errors.Add($"{nameof(SqliteStoreOptions)}.{nameof(Path)} is '{Path}'; it must name a database file.");
+        }
+
+        if (BusyTimeout < MinBusyTimeout || BusyTimeout > MaxBusyTimeout)
+        {
+            errors.Add($"{nameof(SqliteStoreOptions)}.{nameof(BusyTimeout)} is {BusyTimeout}; allowed range is {MinBusyTimeout} to {MaxBusyTimeout}.");
+        }
+
+        if (MaxReadConnections is < MinReadConnections or > MaxReadConnectionsLimit)
+        {
+            errors.Add($"{nameof(SqliteStoreOptions)}.{nameof(MaxReadConnections)} is {MaxReadConnections}; allowed range is {MinReadConnections} to {MaxReadConnectionsLimit}.");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,11 @@
+using TaskRunner.Tests.Contracts;
+
+namespace TaskRunner.Tests.Sqlite;
+
+public sealed class SqliteJobStoreTests : JobStoreContract<SqliteStoreFactory>;
+
+public sealed class SqliteLockStoreTests : LockStoreContract<SqliteStoreFactory>;
+
+public sealed class SqliteScheduleStoreTests : ScheduleStoreContract<SqliteStoreFactory>;
+
+public sealed class SqliteMetadataStoreTests : MetadataStoreContract<SqliteStoreFactory>;

@@ -1,0 +1,125 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using TaskRunner.Sqlite;
+
+namespace TaskRunner.Tests.Sqlite;
+
+/// <summary>SQLite-only behaviour: busy handling, connection settings and the query plans behind flat claim cost.</summary>
+public sealed class SqliteDatabaseTests : IAsyncLifetime
+{
+    private readonly SqliteStoreFactory _factory = new();
+
+    public Task InitializeAsync() => _factory.InitializeAsync().AsTask();
+
+    public Task DisposeAsync() => _factory.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task A_write_lock_held_by_another_process_past_the_busy_timeout_is_a_transient_store_error()
+    {
+        using var database = new SqliteDatabase(Options.Create(new SqliteStoreOptions { Path = _factory.Path, BusyTimeout = TimeSpan.Zero }));
+        var store = new SqliteJobStore(database);
+        await database.EnsureInitializedAsync(CancellationToken.None);
+        using var other = OpenRaw();
+        Execute(other, "BEGIN IMMEDIATE");
+
+        var error = await Assert.ThrowsAsync<JobStoreException>(async () => await store.EnqueueAsync([new NewJob { Name = "blocked" }], DateTimeOffset.UnixEpoch));
+
+        Assert.True(error.IsTransient);
+        Assert.Contains(_factory.Path, error.Message, StringComparison.Ordinal);
+        Assert.IsType<SqliteException>(error.InnerException);
+
+        // Once the other writer commits, the same store works again: nothing was left half-done.
+        Execute(other, "COMMIT");
+        Assert.True((await store.EnqueueAsync([new NewJob { Name = "after" }], DateTimeOffset.UnixEpoch))[0].Created);
+        Assert.Equal(1, (await store.CountAsync(null)).Total);
+    }
+
+    [Fact]
+    public async Task Every_connection_uses_wal_normal_sync_busy_timeout_and_foreign_keys()
+    {
+        using var database = _factory.OpenDatabase();
+
+        var settings = await database.ReadAsync(0, static (session, _) =>
+        {
+            string Read(string pragma) => Convert.ToString(session.Command($"PRAGMA {pragma}").ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)!;
+            return (Journal: Read("journal_mode"), Sync: Read("synchronous"), Busy: Read("busy_timeout"), ForeignKeys: Read("foreign_keys"));
+        }, CancellationToken.None);
+
+        Assert.Equal("wal", settings.Journal);
+        Assert.Equal("1", settings.Sync); // NORMAL
+        Assert.Equal("1666", settings.Busy); // the 5 s default spread over three attempts
+        Assert.Equal("1", settings.ForeignKeys);
+    }
+
+    [Theory]
+    [InlineData(SqliteJobStore.ClaimSql, "jobs_claim")] // the claim walks pending jobs of one queue in claim order
+    [InlineData(SqliteJobStore.PromoteSql, "jobs_due")] // promotion looks only at scheduled and failed jobs that are due
+    [InlineData(SqliteJobStore.RecoverDeadSql, "jobs_lease")] // recovery looks only at running jobs by lease expiry
+    [InlineData(SqliteJobStore.SucceedManySql, "INTEGER PRIMARY KEY")] // a list of completions looks each job up by id
+    [InlineData(SqliteJobStore.HeartbeatSql, "INTEGER PRIMARY KEY")] // a heartbeat looks each lease's job up by id
+    public async Task Hot_statements_search_their_partial_index_and_never_scan_the_jobs_table(string sql, string index)
+    {
+        using var database = _factory.OpenDatabase();
+
+        var plan = await database.ReadAsync(sql, static (session, sql) =>
+        {
+            using var command = session.Connection.CreateCommand();
+#pragma warning disable CA2100 // A constant of the store under test.
+            command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+#pragma warning restore CA2100
+            foreach (var name in new[] { "@owner", "@lease_expires_at", "@queue", "@limit", "@now", "@leases" })
+            {
+                if (sql.Contains(name, StringComparison.Ordinal))
+                {
+                    command.Parameters.AddWithValue(name, 1);
+                }
+            }
+
+            var lines = new List<string>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                lines.Add(reader.GetString(3));
+            }
+
+            return lines;
+        }, CancellationToken.None);
+
+        Assert.Contains(plan, line => line.Contains(index, StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.StartsWith("SCAN j", StringComparison.Ordinal) && !line.Contains("INDEX", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.StartsWith("SCAN jobs", StringComparison.Ordinal) && !line.Contains("INDEX", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Disposed_connections_release_the_file()
+    {
+        var path = _factory.Path;
+        var database = _factory.OpenDatabase();
+        await new SqliteJobStore(database).EnqueueAsync([new NewJob { Name = "x" }], DateTimeOffset.UnixEpoch);
+
+        database.Dispose();
+
+        // An exclusive lock is only granted when no other connection has the file open in a conflicting way.
+        using var other = OpenRaw();
+        Execute(other, "BEGIN EXCLUSIVE");
+        Execute(other, "COMMIT");
+        Assert.True(File.Exists(path));
+    }
+
+    private SqliteConnection OpenRaw()
+    {
+        var connection = new SqliteConnection($"Data Source={_factory.Path};Pooling=False");
+        connection.Open();
+        Execute(connection, "PRAGMA busy_timeout = 5000");
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+#pragma warning disable CA2100 // Test constants.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        command.ExecuteNonQuery();
+    }
+}
