@@ -229,7 +229,7 @@ internal sealed class RecurringScheduler : BackgroundService
     {
         var wake = _wakeup.WaitAsync();
         var delay = until - _time.GetUtcNow();
-        if (delay <= TimeSpan.Zero)
+        if (wake.IsCompleted || delay <= TimeSpan.Zero)
         {
             return wake.IsCompleted;
         }
