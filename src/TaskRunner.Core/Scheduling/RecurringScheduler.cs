@@ -144,11 +144,14 @@ internal sealed class RecurringScheduler : BackgroundService
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         var schedules = await _store.ListAsync(cancellationToken).ConfigureAwait(false);
+
+        // Parsed expressions are kept across reloads; only new or changed definitions are parsed again.
+        var previous = new Dictionary<string, CronSchedule>(_schedules, StringComparer.Ordinal);
         _schedules.Clear();
         _due.Clear();
         foreach (var schedule in schedules)
         {
-            if (schedule.Paused || Parse(schedule) is not { } cron)
+            if (schedule.Paused || Parse(schedule, previous) is not { } cron)
             {
                 continue;
             }
@@ -167,36 +170,52 @@ internal sealed class RecurringScheduler : BackgroundService
         {
             _due.Dequeue();
 
-            // Re-read the schedule: another process may have fired it already (then nothing is due) or changed it.
-            var schedule = await _store.GetAsync(name, cancellationToken).ConfigureAwait(false);
-            if (schedule is null || schedule.Paused || Parse(schedule) is not { } cron)
+            try
             {
-                _schedules.Remove(name);
-                continue;
+                await FireAsync(name, now, cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // One failing schedule (say, its job is no longer registered) must not hold up the others: it is retried
+                // at the next store check, when the definition may have been fixed.
+                SchedulerLog.FireFailed(_logger, name, _options.StoreCheckInterval, ex);
+                _due.Enqueue(name, now + _options.StoreCheckInterval);
+            }
+        }
+    }
 
-            var plan = cron.PlanDue(Baseline(schedule), now, schedule.MisfirePolicy, schedule.MaxMisfires, _options.MisfireThreshold);
-            var options = RecurringJobs.JobOptionsFor(schedule);
-            foreach (var occurrence in plan.Fire)
-            {
-                var result = await _submitter.SubmitAsync(schedule.JobName, schedule.Payload, options, RecurringJobs.OccurrenceKey(name, occurrence), cancellationToken).ConfigureAwait(false);
-                SchedulerLog.OccurrenceFired(_logger, name, occurrence, result.Id, result.Created);
-            }
+    private async Task FireAsync(string name, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Re-read the schedule: another process may have fired it already (then nothing is due) or changed it.
+        var schedule = await _store.GetAsync(name, cancellationToken).ConfigureAwait(false);
+        if (schedule is null || schedule.Paused || Parse(schedule, _schedules) is not { } cron)
+        {
+            _schedules.Remove(name);
+            return;
+        }
 
-            if (plan.AdvanceTo is { } last)
-            {
-                // Losing this compare-and-swap means another process recorded the same or a later occurrence: fine.
-                await _store.TryAdvanceAsync(name, schedule.LastOccurrence, last, cancellationToken).ConfigureAwait(false);
-                if (plan.HadMisfires)
-                {
-                    SchedulerLog.Misfired(_logger, name, last, schedule.MisfirePolicy, plan.Fire.Count);
-                }
-            }
+        _schedules[name] = cron;
+        var plan = cron.PlanDue(Baseline(schedule), now, schedule.MisfirePolicy, schedule.MaxMisfires, _options.MisfireThreshold);
+        var options = RecurringJobs.JobOptionsFor(schedule);
+        foreach (var occurrence in plan.Fire)
+        {
+            var result = await _submitter.SubmitAsync(schedule.JobName, schedule.Payload, options, RecurringJobs.OccurrenceKey(name, occurrence), cancellationToken).ConfigureAwait(false);
+            SchedulerLog.OccurrenceFired(_logger, name, occurrence, result.Id, result.Created);
+        }
 
-            if (plan.NextDue is { } next)
+        if (plan.AdvanceTo is { } last)
+        {
+            // Losing this compare-and-swap means another process recorded the same or a later occurrence: fine.
+            await _store.TryAdvanceAsync(name, schedule.LastOccurrence, last, cancellationToken).ConfigureAwait(false);
+            if (plan.HadMisfires)
             {
-                _due.Enqueue(name, next);
+                SchedulerLog.Misfired(_logger, name, last, schedule.MisfirePolicy, plan.Fire.Count);
             }
+        }
+
+        if (plan.NextDue is { } next)
+        {
+            _due.Enqueue(name, next);
         }
     }
 
@@ -205,11 +224,11 @@ internal sealed class RecurringScheduler : BackgroundService
     private static DateTimeOffset Baseline(ScheduleRecord schedule) =>
         schedule.LastOccurrence is { } last && last > schedule.UpdatedAt ? last : schedule.UpdatedAt;
 
-    private CronSchedule? Parse(ScheduleRecord schedule)
+    private CronSchedule? Parse(ScheduleRecord schedule, Dictionary<string, CronSchedule> known)
     {
-        if (_schedules.TryGetValue(schedule.Name, out var known) && known.Expression == schedule.Cron && known.TimeZoneId == schedule.TimeZoneId)
+        if (known.TryGetValue(schedule.Name, out var parsed) && parsed.Expression == schedule.Cron && parsed.TimeZoneId == schedule.TimeZoneId)
         {
-            return known;
+            return parsed;
         }
 
         try

@@ -19,4 +19,7 @@ internal static partial class SchedulerLog
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "The recurring scheduler failed; it retries after {RetryDelay}.")]
     public static partial void LoopFailed(ILogger logger, TimeSpan retryDelay, Exception exception);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Error, Message = "Recurring schedule '{Name}' could not fire; it retries after {RetryDelay}.")]
+    public static partial void FireFailed(ILogger logger, string name, TimeSpan retryDelay, Exception exception);
 }

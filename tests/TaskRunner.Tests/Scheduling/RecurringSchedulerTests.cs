@@ -206,6 +206,31 @@ public sealed class RecurringSchedulerTests
     }
 
     [Fact]
+    public async Task A_schedule_that_fails_to_fire_does_not_hold_up_the_others()
+    {
+        var (time, store, submitter) = NewWorld(Start);
+        submitter.RejectedJobName = "gone";
+        await using var cluster = new SchedulerCluster(time, new SchedulerNode(store, submitter, time));
+        var jobs = cluster.Nodes[0].Jobs;
+        await jobs.AddOrUpdateAsync("broken", "* * * * *", new ReportPayload("eu"), o => o.JobName = "gone");
+        await jobs.AddOrUpdateAsync("report", "* * * * *", new ReportPayload("eu"));
+        await cluster.StartAsync();
+
+        await cluster.AdvanceToAsync(At("10:03:30"));
+        await submitter.WaitUntilAsync(s => s.Created.Count == 3);
+        await cluster.SettleAsync();
+
+        Assert.All(submitter.Created, s => Assert.StartsWith("schedule:report:", s.IdempotencyKey, StringComparison.Ordinal));
+
+        // Once the job exists again, the broken schedule fires its missed occurrence (FireOnce) and continues.
+        submitter.RejectedJobName = null;
+        await cluster.AdvanceToAsync(At("10:04:30"));
+        await submitter.WaitUntilAsync(s => s.Created.Count(c => c.JobName == "gone") >= 1);
+        await cluster.SettleAsync();
+        Assert.Contains("schedule:broken:2026-06-01T10:04:00.0000000Z", submitter.Created.Select(c => c.IdempotencyKey));
+    }
+
+    [Fact]
     public async Task Delayed_jobs_wake_the_pollers_on_time_once()
     {
         var (time, store, submitter) = NewWorld(Start);

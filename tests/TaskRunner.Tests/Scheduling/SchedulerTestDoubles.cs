@@ -37,11 +37,19 @@ internal sealed class RecordingSubmitter : IJobSubmitter
 
     public int Wakes => Volatile.Read(ref _wakes);
 
+    /// <summary>A job name the submitter rejects, as the engine rejects an unregistered job.</summary>
+    public string? RejectedJobName { get; set; }
+
     public ValueTask<EnqueueResult> SubmitAsync(string jobName, ReadOnlyMemory<byte> payload, JobOptions? options, string? idempotencyKey, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             _calls++;
+            if (jobName == RejectedJobName)
+            {
+                throw new InvalidOperationException($"No job named '{jobName}' is registered.");
+            }
+
             if (idempotencyKey is not null && _byKey.TryGetValue(idempotencyKey, out var existing))
             {
                 return ValueTask.FromResult(new EnqueueResult(existing, Created: false));
