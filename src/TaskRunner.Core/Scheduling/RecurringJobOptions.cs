@@ -6,6 +6,15 @@ public sealed class RecurringJobOptions
     /// <summary>The time zone the cron expression is read in: an IANA id (<c>Europe/Berlin</c>) or a Windows id
     /// (<c>W. Europe Standard Time</c>).</summary>
     /// <value>Defaults to <c>UTC</c>.</value>
+    /// <remarks>
+    /// Daylight saving time follows Cronos (as Vixie cron does). Spring gap: an occurrence whose local time does not exist
+    /// (e.g. <c>30 2 * * *</c> in Europe/Berlin on the last Sunday of March) fires once at the first instant after the gap
+    /// (03:00 local); occurrences of interval expressions inside the gap collapse onto that instant, which fires once.
+    /// Autumn overlap: an expression with fixed second, minute and hour fields (e.g. <c>30 1 * * *</c> in America/New_York)
+    /// fires once, in the first (daylight time) pass of the repeated hour; an interval expression (a <c>*</c>, range or
+    /// step in the second, minute or hour field, e.g. <c>*/30 * * * *</c>) fires in both passes. Every occurrence is
+    /// identified by its UTC instant, so the two passes never collide.
+    /// </remarks>
     public string TimeZoneId { get; set; } = "UTC";
 
     /// <summary>What to do about occurrences missed while no scheduler ran.</summary>
