@@ -58,9 +58,6 @@ internal sealed class RecurringScheduler : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Leave StartAsync at once; the first store reads happen on the loop.
-        await Task.Yield();
-
         long? knownVersion = null;
         var reload = true;
         var nextStoreCheck = DateTimeOffset.MinValue;
