@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace TaskRunner;
+
+/// <summary>Registers the recurring scheduler; called by <c>AddTaskRunner</c>. Every registration is a TryAdd, so the
+/// host's own (e.g. a SQLite <see cref="IScheduleStore"/>) wins and repeated calls are harmless.</summary>
+internal static class SchedulingServiceCollectionExtensions
+{
+    public static void AddScheduling(IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<SchedulerOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SchedulerOptions>, SchedulerOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IScheduleStore, InMemoryScheduleStore>();
+        services.TryAddSingleton<SchedulerWakeup>();
+        services.TryAddSingleton<IPayloadJobNameResolver, PayloadTypeNameResolver>();
+        services.TryAddSingleton<RecurringJobs>();
+        services.TryAddSingleton<IRecurringJobs>(sp => sp.GetRequiredService<RecurringJobs>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RecurringScheduler>());
+    }
+}
