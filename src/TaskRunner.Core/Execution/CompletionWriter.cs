@@ -85,6 +85,7 @@ internal sealed class CompletionWriter
         var raise = _runner.Events.HasObservers;
         var now = _runner.TimeProvider.GetUtcNow();
         var anyBatch = false;
+        var anyRetry = false;
         foreach (var (job, completion, duration) in batch)
         {
             if (rejected is null || (rejected.Count > 0 && rejected.Contains(job.Id)))
@@ -94,6 +95,7 @@ internal sealed class CompletionWriter
             }
 
             anyBatch |= job.BatchId is not null;
+            anyRetry |= completion.Outcome == JobOutcome.Failed;
             if (job.ConcurrencyKey is not null || completion.Outcome == JobOutcome.Released)
             {
                 // The key is free again, or the job is back: a waiting job of this queue may be claimable now.
@@ -124,6 +126,11 @@ internal sealed class CompletionWriter
                     Duration = duration, Error = completion.Error, RetryAt = completion.RetryAt,
                 });
             }
+        }
+
+        if (anyRetry)
+        {
+            _runner.Scheduler.Notify(); // a retry time may now be the earliest run-at
         }
 
         if (anyBatch)

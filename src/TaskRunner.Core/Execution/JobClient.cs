@@ -13,7 +13,8 @@ internal sealed class JobClient(
     TimeProvider timeProvider,
     LocalSignals signals,
     TaskRunnerDiagnostics diagnostics,
-    JobEvents events) : IJobClient, IJobSubmitter
+    JobEvents events,
+    SchedulerWakeup scheduler) : IJobClient, IJobSubmitter
 {
     private const int MaxKeyLength = 200;
     private static readonly TimeSpan BatchRecheckInterval = TimeSpan.FromSeconds(1);
@@ -143,7 +144,11 @@ internal sealed class JobClient(
                 events.Raise(new JobEvent { Kind = JobEventKind.Enqueued, JobId = results[i].Id, JobName = job.Name, Queue = job.Queue, Timestamp = now });
             }
 
-            if (!ReferenceEquals(job.Queue, lastQueue) && job.RunAt <= now)
+            if (job.RunAt > now)
+            {
+                scheduler.Notify(); // it sleeps until the earliest run-at, which may now be this one
+            }
+            else if (!ReferenceEquals(job.Queue, lastQueue))
             {
                 signals.Wake(job.Queue);
                 lastQueue = job.Queue;

@@ -17,6 +17,7 @@ internal sealed class RunnerServices(
     LocalSignals signals,
     TaskRunnerDiagnostics diagnostics,
     NodeIdentity node,
+    SchedulerWakeup scheduler,
     ILoggerFactory loggerFactory)
 {
     public IJobStore Store { get; } = store;
@@ -38,6 +39,9 @@ internal sealed class RunnerServices(
     public TaskRunnerDiagnostics Diagnostics { get; } = diagnostics;
 
     public NodeIdentity Node { get; } = node;
+
+    /// <summary>Wakes the scheduler, which sleeps until the earliest stored run-at (delayed jobs, retries).</summary>
+    public SchedulerWakeup Scheduler { get; } = scheduler;
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger("TaskRunner");
 

@@ -25,7 +25,7 @@ internal sealed class RecurringJobs : IRecurringJobs
         IPayloadJobNameResolver jobNames,
         SchedulerWakeup wakeup,
         TimeProvider time,
-        IOptions<JsonSerializerOptions> json,
+        IOptions<TaskRunnerOptions> options,
         IEnumerable<RecurringJobRegistration> registrations,
         ILogger<RecurringJobs> logger)
     {
@@ -34,7 +34,7 @@ internal sealed class RecurringJobs : IRecurringJobs
         _jobNames = jobNames;
         _wakeup = wakeup;
         _time = time;
-        _json = json.Value;
+        _json = options.Value.JsonSerializerOptions;
         _registrations = [.. registrations];
         _logger = logger;
     }

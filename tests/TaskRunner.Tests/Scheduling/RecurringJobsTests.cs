@@ -57,7 +57,8 @@ public sealed class RecurringJobsTests
         await jobs.PauseAsync("report");
         var updated = await jobs.AddOrUpdateAsync("report", "* * * * *", new ReportPayload("us"));
         Assert.True(updated.Paused);
-        Assert.Equal("""{"Region":"us"}""", System.Text.Encoding.UTF8.GetString(updated.Payload.Span));
+        // Payloads are written with the engine's JSON settings (web defaults: camelCase), the ones handlers read them with.
+        Assert.Equal("""{"region":"us"}""", System.Text.Encoding.UTF8.GetString(updated.Payload.Span));
     }
 
     [Theory]
@@ -216,7 +217,7 @@ public sealed class RecurringJobsTests
     }
 
     private static RecurringJobs NewJobs(IScheduleStore store, TimeProvider time, IJobSubmitter submitter, IEnumerable<RecurringJobRegistration> registrations) =>
-        new(store, submitter, new PayloadTypeNameResolver(), new SchedulerWakeup(), time, Options.Create(new System.Text.Json.JsonSerializerOptions()), registrations, NullLogger<RecurringJobs>.Instance);
+        new(store, submitter, new PayloadTypeNameResolver(), new SchedulerWakeup(), time, Options.Create(new TaskRunnerOptions()), registrations, NullLogger<RecurringJobs>.Instance);
 
     private sealed class TestBuilder(IServiceCollection services) : ITaskRunnerBuilder
     {

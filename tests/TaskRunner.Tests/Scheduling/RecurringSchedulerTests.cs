@@ -24,7 +24,7 @@ public sealed class RecurringSchedulerTests
         Assert.All(submitter.Created, s =>
         {
             Assert.Equal(nameof(ReportPayload), s.JobName);
-            Assert.Equal("""{"Region":"eu"}""", s.Payload);
+            Assert.Equal("""{"region":"eu"}""", s.Payload);
             Assert.Equal("reports", s.Queue);
         });
         Assert.Equal(At("10:03"), (await store.GetAsync("report"))!.LastOccurrence);

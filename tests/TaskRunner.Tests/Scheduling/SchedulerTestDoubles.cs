@@ -177,7 +177,7 @@ internal sealed class SchedulerNode : IAsyncDisposable
     public SchedulerNode(IScheduleStore store, IJobSubmitter submitter, FakeTimeProvider time, NextRunAtJobStore? jobStore = null, SchedulerOptions? options = null, IEnumerable<RecurringJobRegistration>? registrations = null)
     {
         Wakeup = new SchedulerWakeup();
-        Jobs = new RecurringJobs(store, submitter, new PayloadTypeNameResolver(), Wakeup, time, Options.Create(new JsonSerializerOptions()), registrations ?? [], NullLogger<RecurringJobs>.Instance);
+        Jobs = new RecurringJobs(store, submitter, new PayloadTypeNameResolver(), Wakeup, time, Options.Create(new TaskRunnerOptions()), registrations ?? [], NullLogger<RecurringJobs>.Instance);
         Scheduler = new RecurringScheduler(store, jobStore ?? new NextRunAtJobStore(), submitter, Jobs, Wakeup, Options.Create(options ?? new SchedulerOptions()), time, NullLogger<RecurringScheduler>.Instance);
         Scheduler.Sleeping += until =>
         {
