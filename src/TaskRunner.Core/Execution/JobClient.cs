@@ -216,7 +216,7 @@ internal sealed class JobClient(
             Payload = payload,
             Queue = queue,
             Priority = options?.Priority ?? defaults.Priority ?? 0,
-            RunAt = options?.RunAt ?? (delay is { } later ? timeProvider.GetUtcNow() + later : DateTimeOffset.MinValue),
+            RunAt = options?.RunAt ?? timeProvider.GetUtcNow() + (delay ?? TimeSpan.Zero),
             MaxAttempts = maxAttempts,
             Timeout = timeout,
             UniqueKey = CheckKey(options?.UniqueKey ?? defaults.UniqueKey, "UniqueKey"),

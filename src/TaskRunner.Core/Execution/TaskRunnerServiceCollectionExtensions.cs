@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using TaskRunner;
 using TaskRunner.Diagnostics;
+using TaskRunner.Extraction;
 using TaskRunner.Locks;
 using TaskRunner.Storage;
 
@@ -36,6 +37,7 @@ public static class TaskRunnerServiceCollectionExtensions
 
         services.TryAddSingleton<IJobStore, InMemoryJobStore>();
         services.TryAddSingleton<ILockStore, InMemoryLockStore>();
+        services.TryAddSingleton<IMetadataStore, InMemoryMetadataStore>();
         services.TryAddSingleton<IDistributedLockProvider, DistributedLockProvider>();
 
         services.TryAddSingleton(sp => new NodeIdentity(sp.GetRequiredService<IOptions<TaskRunnerOptions>>().Value.NodeId));

@@ -603,7 +603,7 @@ internal sealed class InMemoryJobStore : IJobStore
 
         public int Priority { get; } = job.Priority;
 
-        public DateTimeOffset RunAt { get; set; } = job.RunAt < now ? now : job.RunAt;
+        public DateTimeOffset RunAt { get; set; } = job.RunAt;
 
         public DateTimeOffset CreatedAt { get; } = now;
 

@@ -1,0 +1,11 @@
+using TaskRunner.Tests.Contracts;
+
+namespace TaskRunner.Tests.Storage;
+
+public sealed class InMemoryJobStoreTests : JobStoreContract<InMemoryStoreFactory>;
+
+public sealed class InMemoryLockStoreTests : LockStoreContract<InMemoryStoreFactory>;
+
+public sealed class InMemoryScheduleStoreContractTests : ScheduleStoreContract<InMemoryStoreFactory>;
+
+public sealed class InMemoryMetadataStoreTests : MetadataStoreContract<InMemoryStoreFactory>;
