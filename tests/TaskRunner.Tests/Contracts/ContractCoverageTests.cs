@@ -11,6 +11,7 @@ public sealed class ContractCoverageTests
         typeof(LockStoreContract<>),
         typeof(ScheduleStoreContract<>),
         typeof(MetadataStoreContract<>),
+        typeof(LockProviderContract<>),
     ];
 
     [Fact]

@@ -9,3 +9,5 @@ public sealed class SqliteLockStoreTests : LockStoreContract<SqliteStoreFactory>
 public sealed class SqliteScheduleStoreTests : ScheduleStoreContract<SqliteStoreFactory>;
 
 public sealed class SqliteMetadataStoreTests : MetadataStoreContract<SqliteStoreFactory>;
+
+public sealed class SqliteLockProviderTests : LockProviderContract<SqliteStoreFactory>;

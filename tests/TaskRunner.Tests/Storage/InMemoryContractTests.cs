@@ -9,3 +9,5 @@ public sealed class InMemoryLockStoreTests : LockStoreContract<InMemoryStoreFact
 public sealed class InMemoryScheduleStoreContractTests : ScheduleStoreContract<InMemoryStoreFactory>;
 
 public sealed class InMemoryMetadataStoreTests : MetadataStoreContract<InMemoryStoreFactory>;
+
+public sealed class InMemoryLockProviderTests : LockProviderContract<InMemoryStoreFactory>;
