@@ -1,58 +1,99 @@
 namespace TaskRunner;
 
-/// <summary>The process-wide cap on running jobs shared by all queues. Pollers take slots before claiming and return
-/// the ones they did not use; a returned slot wakes the pollers that are waiting for one.</summary>
+/// <summary>
+/// The process-wide cap on running jobs, shared by all queues with weighted fairness. Each queue is guaranteed its share
+/// of the limit (<c>limit · weight / Σ weights</c>, at least 1). A queue may take more than its share only while no other
+/// queue is waiting for a slot, so a busy queue cannot starve another; a returned slot wakes the queues waiting for one.
+/// </summary>
 internal sealed class GlobalLimiter(int limit)
 {
-    private readonly List<WakeSignal> _waiters = [];
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Share> _queues = new(StringComparer.Ordinal);
     private int _available = limit;
+    private int _totalWeight;
 
     public int Limit { get; } = limit;
 
-    public void Subscribe(WakeSignal signal)
+    public void Register(string queue, int weight, WakeSignal signal)
     {
-        lock (_waiters)
+        lock (_gate)
         {
-            _waiters.Add(signal);
+            _queues[queue] = new Share(weight, signal);
+            _totalWeight += weight;
         }
     }
 
-    /// <summary>Takes up to <paramref name="wanted"/> slots; returns how many were taken.</summary>
-    public int TryTake(int wanted)
+    /// <summary>Takes up to <paramref name="wanted"/> slots for <paramref name="queue"/>; returns how many were taken.
+    /// Taking none marks the queue as waiting.</summary>
+    public int TryTake(string queue, int wanted)
     {
-        while (true)
+        lock (_gate)
         {
-            var available = Volatile.Read(ref _available);
-            var taken = Math.Min(available, wanted);
-            if (taken <= 0)
+            var share = _queues[queue];
+            var cap = _available;
+            if (OthersWaiting(share))
             {
-                return 0;
+                cap = Math.Min(cap, Math.Max(0, GuaranteedShare(share) - share.Held));
             }
 
-            if (Interlocked.CompareExchange(ref _available, available - taken, available) == available)
-            {
-                return taken;
-            }
+            var taken = Math.Min(wanted, cap);
+            share.Held += taken;
+            _available -= taken;
+            share.Waiting = taken == 0 && wanted > 0;
+            return taken;
         }
     }
 
-    public void Return(int count)
+    public void Return(string queue, int count)
     {
         if (count <= 0)
         {
             return;
         }
 
-        if (Interlocked.Add(ref _available, count) == count)
+        List<WakeSignal>? wake = null;
+        lock (_gate)
         {
-            // From none to some: wake whoever waits for a slot.
-            lock (_waiters)
+            _queues[queue].Held -= count;
+            _available += count;
+            foreach (var share in _queues.Values)
             {
-                foreach (var waiter in _waiters)
+                if (share.Waiting)
                 {
-                    waiter.Set();
+                    (wake ??= []).Add(share.Signal);
                 }
             }
         }
+
+        foreach (var signal in wake ?? [])
+        {
+            signal.Set();
+        }
+    }
+
+    private bool OthersWaiting(Share self)
+    {
+        foreach (var share in _queues.Values)
+        {
+            if (share != self && share.Waiting)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private int GuaranteedShare(Share share) => Math.Max(1, Limit * share.Weight / Math.Max(1, _totalWeight));
+
+    private sealed class Share(int weight, WakeSignal signal)
+    {
+        public int Weight { get; } = weight;
+
+        public WakeSignal Signal { get; } = signal;
+
+        public int Held { get; set; }
+
+        public bool Waiting { get; set; }
     }
 }

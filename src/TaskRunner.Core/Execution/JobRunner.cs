@@ -148,8 +148,8 @@ internal sealed class JobRunner(
         return new ResiliencePipelineBuilder { TimeProvider = runner.TimeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
-                // Ratio 1 over a minimum throughput of N: N failed calls in the window, with no success among them, open it.
-                FailureRatio = 1.0,
+                // With every call failing, N failures open it; a success or two in the same window do not keep it closed.
+                FailureRatio = settings.FailureRatio,
                 MinimumThroughput = settings.FailureThreshold,
                 SamplingDuration = settings.SamplingDuration,
                 BreakDuration = settings.BreakDuration,

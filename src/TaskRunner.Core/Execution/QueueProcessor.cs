@@ -37,7 +37,7 @@ internal sealed class QueueProcessor : IDisposable
         _completions = completions;
         _global = global;
         _wake = runner.Signals.For(queue.Name);
-        _global?.Subscribe(_wake);
+        _global?.Register(queue.Name, queue.Weight, _wake);
         _executor = new JobExecutor(runner);
         _workers = new WorkerContext[queue.Concurrency];
         for (var i = 0; i < _workers.Length; i++)
@@ -89,7 +89,7 @@ internal sealed class QueueProcessor : IDisposable
         while (!stop.IsCancellationRequested)
         {
             var want = Math.Min(Math.Min(decision.BatchSize, _queue.BatchSize), _queue.Concurrency - InFlight);
-            var granted = want <= 0 ? 0 : _global?.TryTake(want) ?? want;
+            var granted = want <= 0 ? 0 : _global?.TryTake(_queue.Name, want) ?? want;
             if (granted <= 0)
             {
                 if (!await WaitForSlotAsync(stop).ConfigureAwait(false))
@@ -180,7 +180,7 @@ internal sealed class QueueProcessor : IDisposable
             Log.PollFailed(_runner.Logger, _queue.Name, ex);
         }
 
-        _global?.Return(granted - found);
+        _global?.Return(_queue.Name, granted - found);
         _runner.Diagnostics.PollDuration.Record(_runner.TimeProvider.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("queue", _queue.Name));
         var outcome = new PollOutcome
         {
@@ -254,7 +254,7 @@ internal sealed class QueueProcessor : IDisposable
     private void SlotFreed()
     {
         Interlocked.Decrement(ref _inFlight);
-        _global?.Return(1);
+        _global?.Return(_queue.Name, 1);
         if (Volatile.Read(ref _waitingForSlots) == 1)
         {
             _wake.Set();

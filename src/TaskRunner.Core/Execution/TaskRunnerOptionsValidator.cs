@@ -38,6 +38,11 @@ internal sealed class TaskRunnerOptionsValidator : IValidateOptions<TaskRunnerOp
 
         Range(failures, "TaskRunnerOptions.RetentionCheckInterval", options.RetentionCheckInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         Range(failures, "TaskRunnerOptions.CircuitBreaker.FailureThreshold", options.CircuitBreaker.FailureThreshold, 2, 1000);
+        if (options.CircuitBreaker.FailureRatio is < 0.1 or > 1 or double.NaN)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"TaskRunnerOptions.CircuitBreaker.FailureRatio is {options.CircuitBreaker.FailureRatio}; it must be between 0.1 and 1."));
+        }
+
         Range(failures, "TaskRunnerOptions.CircuitBreaker.SamplingDuration", options.CircuitBreaker.SamplingDuration, TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1));
         Range(failures, "TaskRunnerOptions.CircuitBreaker.BreakDuration", options.CircuitBreaker.BreakDuration, TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1));
         if (options.JsonSerializerOptions is null)

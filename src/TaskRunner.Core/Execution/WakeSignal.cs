@@ -7,6 +7,10 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
     private readonly Lock _gate = new();
     private bool _set;
     private TaskCompletionSource<bool>? _waiter;
+    private int _sleeping;
+
+    /// <summary>Whether a waiter is asleep with its timeout armed (tests use it to move a fake clock only then).</summary>
+    public bool IsSleeping => Volatile.Read(ref _sleeping) == 1;
 
     public void Set()
     {
@@ -59,10 +63,12 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
         await using var registration = cancellationToken.Register(static s => ((TaskCompletionSource<bool>)s!).TrySetCanceled(), waiter).ConfigureAwait(false);
         try
         {
+            Volatile.Write(ref _sleeping, 1);
             return await waiter.Task.ConfigureAwait(false);
         }
         finally
         {
+            Volatile.Write(ref _sleeping, 0);
             lock (_gate)
             {
                 if (_waiter == waiter)

@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+
+namespace TaskRunner.Tests.Support;
+
+/// <summary>Fault injection around a real store: fails claims or heartbeats on demand, counts calls, and records
+/// rejected completions. It simulates a sick database or a partitioned worker; the store behind it is real.</summary>
+internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
+{
+    private readonly ConcurrentQueue<(int Count, TaskCompletionSource Signal)> _claimWaiters = new();
+    private int _claimCalls;
+
+    public volatile bool FailClaims;
+
+    public volatile bool FailHeartbeats;
+
+    /// <summary>When set, each claim call waits for it before going on (to observe the half-open state).</summary>
+    public volatile Gate? HoldClaims;
+
+    public int ClaimCalls => Volatile.Read(ref _claimCalls);
+
+    public ConcurrentQueue<JobId> Rejected { get; } = new();
+
+    public Gate RejectedSignal { get; } = new();
+
+    public JobStoreCapabilities Capabilities => inner.Capabilities;
+
+    /// <summary>Completes once at least <paramref name="count"/> claim calls have been made.</summary>
+    public Task WaitForClaimCalls(int count)
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _claimWaiters.Enqueue((count, signal));
+        ReleaseClaimWaiters();
+        return signal.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public async ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _claimCalls);
+        ReleaseClaimWaiters();
+        if (HoldClaims is { } hold)
+        {
+            await hold.Task.ConfigureAwait(false);
+        }
+
+        if (FailClaims)
+        {
+            throw new JobStoreException("database is locked (injected)", null, isTransient: true);
+        }
+
+        return await inner.ClaimAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        FailHeartbeats
+            ? ValueTask.FromException<HeartbeatResult>(new JobStoreException("network partition (injected)"))
+            : inner.HeartbeatAsync(leases, leaseExpiresAt, now, cancellationToken);
+
+    public async ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var rejected = await inner.CompleteAsync(completions, now, cancellationToken).ConfigureAwait(false);
+        foreach (var id in rejected)
+        {
+            Rejected.Enqueue(id);
+            RejectedSignal.Open();
+        }
+
+        return rejected;
+    }
+
+    public ValueTask<IReadOnlyList<EnqueueResult>> EnqueueAsync(IReadOnlyList<NewJob> jobs, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.EnqueueAsync(jobs, now, cancellationToken);
+
+    public ValueTask<IReadOnlyList<EnqueueResult>> CreateBatchAsync(NewBatch batch, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.CreateBatchAsync(batch, now, cancellationToken);
+
+    public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReportProgressAsync(lease, percent, message, now, cancellationToken);
+
+    public ValueTask<RecoveryResult> RecoverExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default) => inner.RecoverExpiredLeasesAsync(now, maxCount, cancellationToken);
+
+    public ValueTask<CancelResult> CancelAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.CancelAsync(id, now, cancellationToken);
+
+    public ValueTask<bool> RequeueAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.RequeueAsync(id, now, cancellationToken);
+
+    public ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default) => inner.PurgeAsync(request, cancellationToken);
+
+    public ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default) => inner.GetAsync(id, cancellationToken);
+
+    public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default) => inner.ListAsync(query, cancellationToken);
+
+    public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) => inner.CountAsync(queue, cancellationToken);
+
+    public ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default) => inner.GetBatchAsync(id, cancellationToken);
+
+    public ValueTask<DateTimeOffset?> GetNextRunAtAsync(CancellationToken cancellationToken = default) => inner.GetNextRunAtAsync(cancellationToken);
+
+    public ValueTask<long> GetChangeVersionAsync(CancellationToken cancellationToken = default) => inner.GetChangeVersionAsync(cancellationToken);
+
+    private void ReleaseClaimWaiters()
+    {
+        var pending = new List<(int, TaskCompletionSource)>();
+        while (_claimWaiters.TryDequeue(out var waiter))
+        {
+            if (ClaimCalls >= waiter.Count)
+            {
+                waiter.Signal.TrySetResult();
+            }
+            else
+            {
+                pending.Add(waiter);
+            }
+        }
+
+        foreach (var waiter in pending)
+        {
+            _claimWaiters.Enqueue(waiter);
+        }
+    }
+}
