@@ -27,6 +27,11 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
             _set = waiter is null;
         }
 
+        if (waiter is not null)
+        {
+            Volatile.Write(ref _sleeping, 0);
+        }
+
         if (waiter is not null && !waiter.TrySetResult(true))
         {
             // The waiter timed out or was cancelled just before: keep the signal for the next wait.
@@ -59,7 +64,15 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
 
         using var timer = timeout == Timeout.InfiniteTimeSpan
             ? null
-            : timeProvider.CreateTimer(static s => ((TaskCompletionSource<bool>)s!).TrySetResult(false), waiter, timeout, Timeout.InfiniteTimeSpan);
+            : timeProvider.CreateTimer(
+                _ =>
+                {
+                    Volatile.Write(ref _sleeping, 0);
+                    waiter.TrySetResult(false);
+                },
+                null,
+                timeout,
+                Timeout.InfiniteTimeSpan);
         await using var registration = cancellationToken.Register(static s => ((TaskCompletionSource<bool>)s!).TrySetCanceled(), waiter).ConfigureAwait(false);
         try
         {
