@@ -15,6 +15,9 @@ public interface ITaskRunnerMonitor
     /// <summary>Jobs running in this process now.</summary>
     int BusyWorkers { get; }
 
+    /// <summary>Jobs of crashed workers (expired leases) recovered at the last stale-lease check.</summary>
+    int StaleLeasesRecovered { get; }
+
     /// <summary>Raised after every lifecycle change, with the new state.</summary>
     event EventHandler<TaskRunnerState>? StateChanged;
 }

@@ -43,6 +43,8 @@ internal sealed class JobRunner(
 
     public int BusyWorkers => _queues.Sum(q => q.InFlight);
 
+    public int StaleLeasesRecovered { get; private set; }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         SetState(TaskRunnerState.Starting);
@@ -250,6 +252,7 @@ internal sealed class JobRunner(
         try
         {
             var result = await runner.Store.RecoverExpiredLeasesAsync(runner.TimeProvider.GetUtcNow(), RecoveryBatch, cancellationToken).ConfigureAwait(false);
+            StaleLeasesRecovered = result.Requeued + result.DeadLettered;
             if (result.Requeued + result.DeadLettered > 0)
             {
                 Log.LeasesRecovered(runner.Logger, result.Requeued, result.DeadLettered);
