@@ -1,0 +1,116 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+
+namespace TaskRunner.Tests;
+
+/// <summary>The library's conventions, checked by reflection and by reading the sources.</summary>
+public sealed partial class ApiConventionTests
+{
+    private static readonly Assembly[] Libraries =
+    [
+        typeof(IJobStore).Assembly,
+        typeof(TaskRunnerOptions).Assembly,
+        typeof(global::TaskRunner.Sqlite.SqliteStoreOptions).Assembly,
+    ];
+
+    public static TheoryData<string> LibraryNames => new(Libraries.Select(a => a.GetName().Name!));
+
+    [Theory]
+    [MemberData(nameof(LibraryNames))]
+    public void Public_concrete_classes_are_sealed(string assembly)
+    {
+        var unsealed = Types(assembly).Where(t => t is { IsClass: true, IsAbstract: false, IsSealed: false } && t.IsVisible && !typeof(Delegate).IsAssignableFrom(t));
+        Assert.Empty(unsealed.Select(t => t.FullName).Except([typeof(JobStoreException).FullName])); // an exception base type callers may derive from
+    }
+
+    [Theory]
+    [MemberData(nameof(LibraryNames))]
+    public void Public_types_live_in_the_namespaces_of_their_assembly(string assembly)
+    {
+        // TaskRunner.Abstractions and TaskRunner.Core share the TaskRunner root (as Microsoft.Extensions.* do);
+        // backends have their own; the DI entry point sits where AddXxx methods are looked for.
+        var root = assembly == "TaskRunner.Sqlite" ? "TaskRunner.Sqlite" : "TaskRunner";
+        var stray = Types(assembly)
+            .Where(t => t.IsVisible && t.Namespace != "Microsoft.Extensions.DependencyInjection")
+            .Where(t => t.Namespace is null || !(t.Namespace == root || t.Namespace.StartsWith(root + ".", StringComparison.Ordinal)))
+            .Select(t => t.FullName);
+        Assert.Empty(stray);
+    }
+
+    [Fact]
+    public void Library_code_awaits_with_ConfigureAwait_false_and_never_writes_to_the_console()
+    {
+        var offenders = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "src"), "*.cs", SearchOption.AllDirectories))
+        {
+            if (file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var text = File.ReadAllText(file);
+            foreach (Match await in AwaitKeyword().Matches(text))
+            {
+                var statement = StatementFrom(text, await.Index);
+                if (!statement.Contains("ConfigureAwait(", StringComparison.Ordinal))
+                {
+                    offenders.Add($"{Path.GetFileName(file)}: {statement.Split('\n')[0].Trim()}");
+                }
+            }
+
+            if (text.Contains("Console.", StringComparison.Ordinal))
+            {
+                offenders.Add($"{Path.GetFileName(file)}: writes to the console");
+            }
+        }
+
+        Assert.True(offenders.Count == 0, string.Join(Environment.NewLine, offenders));
+    }
+
+    private static IEnumerable<Type> Types(string assembly) => Libraries.Single(a => a.GetName().Name == assembly).GetTypes();
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Sdk.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Sdk.sln not found above the test output.");
+    }
+
+    /// <summary>The awaited statement: up to the ';' or block '{' outside any brackets, so lambdas inside a call's
+    /// arguments stay part of it.</summary>
+    private static string StatementFrom(string text, int start)
+    {
+        var depth = 0;
+        for (var i = start; i < text.Length; i++)
+        {
+            switch (text[i])
+            {
+                case '(' or '[':
+                    depth++;
+                    break;
+                case ')' or ']':
+                    depth--;
+                    break;
+                case '{' when depth > 0:
+                    depth++;
+                    break;
+                case '}' when depth > 0:
+                    depth--;
+                    break;
+                case ';' or '{' when depth == 0:
+                    return text[start..i];
+            }
+        }
+
+        return text[start..];
+    }
+
+    [GeneratedRegex(@"\bawait\s(?!Task\.Yield)")]
+    private static partial Regex AwaitKeyword();
+}
