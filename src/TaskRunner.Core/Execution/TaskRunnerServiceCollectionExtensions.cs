@@ -54,7 +54,6 @@ public static class TaskRunnerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JobRunner>(sp => sp.GetRequiredService<JobRunner>()));
 
         // After the runner's hosted service, so the store initializers have run when the scheduler stores code schedules.
-        services.TryAddSingleton<IPayloadJobNameResolver, JobRegistryNameResolver>();
         SchedulingServiceCollectionExtensions.AddScheduling(services);
         return builder;
     }

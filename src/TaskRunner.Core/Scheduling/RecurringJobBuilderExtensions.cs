@@ -23,7 +23,6 @@ public static class RecurringJobBuilderExtensions
         var options = new RecurringJobOptions();
         configure?.Invoke(options);
         RecurringJobs.ValidateDefinition(name, cron, options);
-        SchedulingServiceCollectionExtensions.AddScheduling(builder.Services);
         builder.Services.AddSingleton(new RecurringJobRegistration(name, cron, typeof(TPayload), payload, options));
         return builder;
     }

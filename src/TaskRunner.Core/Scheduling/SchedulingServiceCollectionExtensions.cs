@@ -17,7 +17,7 @@ internal static class SchedulingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IScheduleStore, InMemoryScheduleStore>();
         services.TryAddSingleton<SchedulerWakeup>();
-        services.TryAddSingleton<IPayloadJobNameResolver, PayloadTypeNameResolver>();
+        services.TryAddSingleton<IPayloadJobNameResolver, JobRegistryNameResolver>();
         services.TryAddSingleton<RecurringJobs>();
         services.TryAddSingleton<IRecurringJobs>(sp => sp.GetRequiredService<RecurringJobs>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RecurringScheduler>());

@@ -163,24 +163,33 @@ public sealed class RecurringJobsTests
     }
 
     [Fact]
-    public void Add_scheduling_registers_defaults_that_the_host_can_replace()
+    public void AddTaskRunner_registers_scheduling_after_the_runner_with_defaults_the_host_can_replace()
     {
         var services = new ServiceCollection();
         var hostStore = new InMemoryScheduleStore();
         services.AddSingleton<IScheduleStore>(hostStore);
-        services.AddSingleton<IJobSubmitter>(new RecordingSubmitter());
-        services.AddSingleton<IJobStore>(new NextRunAtJobStore());
         services.AddLogging();
-        new TestBuilder(services).AddRecurring("nightly", "0 2 * * *", new ReportPayload("eu"));
-        SchedulingServiceCollectionExtensions.AddScheduling(services);
+        services.AddTaskRunner(b => b
+            .AddJob<ReportHandler, ReportPayload>("report")
+            .AddRecurring("nightly", "0 2 * * *", new ReportPayload("eu")));
 
         using var provider = services.BuildServiceProvider();
 
         Assert.Same(hostStore, provider.GetRequiredService<IScheduleStore>());
         Assert.IsType<RecurringJobs>(provider.GetRequiredService<IRecurringJobs>());
-        Assert.Single(provider.GetServices<IHostedService>().OfType<RecurringScheduler>());
         Assert.Single(provider.GetServices<RecurringJobRegistration>());
         Assert.Same(TimeProvider.System, provider.GetRequiredService<TimeProvider>());
+        Assert.Equal("report", provider.GetRequiredService<IPayloadJobNameResolver>().Resolve(typeof(ReportPayload)));
+
+        // The scheduler starts after the runner, whose start prepares the store the scheduler writes code schedules to.
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        Assert.Single(hosted.OfType<RecurringScheduler>());
+        Assert.True(hosted.FindIndex(h => h is JobRunner) < hosted.FindIndex(h => h is RecurringScheduler));
+    }
+
+    private sealed class ReportHandler : IJobHandler<ReportPayload>
+    {
+        public ValueTask ExecuteAsync(ReportPayload payload, JobContext context) => default;
     }
 
     [Theory]

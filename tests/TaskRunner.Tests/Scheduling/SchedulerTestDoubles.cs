@@ -334,3 +334,9 @@ internal sealed class SchedulerCluster : IAsyncDisposable
         }
     }
 }
+
+/// <summary>Names a recurring job after its payload type, standing in for the engine's job registry.</summary>
+internal sealed class PayloadTypeNameResolver : IPayloadJobNameResolver
+{
+    public string Resolve(Type payloadType) => payloadType.Name;
+}
