@@ -129,8 +129,9 @@ public sealed class FaultTests
         {
             Assert.True(store.ClaimCalls < calls + 10, "the circuit should open after 3 failed polls");
             await WaitUntilSleepingAsync(host);
+            var before = store.ClaimCalls;
             host.Time.Advance(TimeSpan.FromSeconds(30));
-            await store.WaitForClaimCalls(store.ClaimCalls + 1);
+            await store.WaitForClaimCalls(before + 1);
             SpinWait.SpinUntil(() => host.Monitor.CircuitState != CircuitBreakerState.Closed || Sleeping(host), TimeSpan.FromSeconds(10));
         }
 
