@@ -29,7 +29,6 @@ internal sealed partial class SqliteDatabase : IDisposable
     private SqliteSession? _writer;
     private SqliteSession? _versionReader;
     private volatile bool _initialized;
-    private long _localWrites;
     private bool _disposed;
 
     public SqliteDatabase(IOptions<SqliteStoreOptions> options, ILogger<SqliteDatabase>? logger = null)
@@ -109,7 +108,6 @@ internal sealed partial class SqliteDatabase : IDisposable
                         throw;
                     }
 
-                    Interlocked.Increment(ref _localWrites);
                     return result;
                 }
                 catch (SqliteException exception) when (IsBusy(exception) && attempt < MaxBusyRetries)
@@ -175,11 +173,10 @@ internal sealed partial class SqliteDatabase : IDisposable
         {
             _versionReader ??= Open();
 
-            // data_version moves only for commits by other connections; this connection never writes, so it sees the
-            // writer's commits too. The local counter is added so a local write is seen even before the
-            // pragma is read again.
-            var dataVersion = (long)_versionReader.Command("PRAGMA data_version").ExecuteScalar()!;
-            return dataVersion + Volatile.Read(ref _localWrites);
+            // data_version moves only for commits by other connections; this connection never writes, so it sees this
+            // process's writer too. A write transaction that changed nothing (an empty claim) writes no page and does
+            // not move it, so idle polls stay cheap.
+            return (long)_versionReader.Command("PRAGMA data_version").ExecuteScalar()!;
         }
         catch (SqliteException exception)
         {

@@ -66,7 +66,7 @@ internal sealed class CompletionWriter
             catch (Exception ex) when (attempt < MaxTries && ex is not OperationCanceledException)
             {
                 Log.CompletionWriteFailed(_runner.Logger, completions.Count, attempt, ex);
-                await Task.Delay(delay, _runner.TimeProvider).ConfigureAwait(false);
+                await Task.Delay(delay, _runner.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
                 delay *= 2;
             }
 #pragma warning disable CA1031 // Out of tries: the leases will expire and the jobs be recovered, so log and go on.

@@ -80,7 +80,7 @@ internal sealed class JobClient(
             }
 
             // Local outcomes signal at once; outcomes written by other processes are seen at the recheck.
-            await Task.WhenAny(finished, Task.Delay(BatchRecheckInterval, timeProvider, cancellationToken)).ConfigureAwait(false);
+            await Task.WhenAny(finished, Task.Delay(BatchRecheckInterval, timeProvider, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }

@@ -185,6 +185,8 @@ internal sealed class JobRunner(
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
+                // Off the timer's thread: store calls must not run inside the clock's timer callback.
+                await Task.Yield();
                 leases.Clear();
                 holders.Clear();
                 foreach (var worker in _queues.SelectMany(q => q.Workers))
@@ -234,6 +236,7 @@ internal sealed class JobRunner(
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
+                await Task.Yield();
                 await RecoverAsync(stop).ConfigureAwait(false);
                 if (runner.TimeProvider.GetUtcNow() >= nextPurge)
                 {

@@ -8,9 +8,13 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
     private bool _set;
     private TaskCompletionSource<bool>? _waiter;
     private int _sleeping;
+    private long _wakeAtTicks;
 
     /// <summary>Whether a waiter is asleep with its timeout armed (tests use it to move a fake clock only then).</summary>
     public bool IsSleeping => Volatile.Read(ref _sleeping) == 1;
+
+    /// <summary>When the sleeping waiter's timeout ends (<see cref="DateTimeOffset.MaxValue"/> for no timeout).</summary>
+    public DateTimeOffset WakeAt => new(Volatile.Read(ref _wakeAtTicks), TimeSpan.Zero);
 
     public void Set()
     {
@@ -54,7 +58,7 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
                 return true;
             }
 
-            if (timeout <= TimeSpan.Zero)
+            if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
             {
                 return false;
             }
@@ -76,6 +80,7 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
         await using var registration = cancellationToken.Register(static s => ((TaskCompletionSource<bool>)s!).TrySetCanceled(), waiter).ConfigureAwait(false);
         try
         {
+            Volatile.Write(ref _wakeAtTicks, timeout == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue.UtcTicks : (timeProvider.GetUtcNow() + timeout).UtcTicks);
             Volatile.Write(ref _sleeping, 1);
             return await waiter.Task.ConfigureAwait(false);
         }

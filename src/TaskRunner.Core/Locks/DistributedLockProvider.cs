@@ -43,7 +43,7 @@ internal sealed class DistributedLockProvider(ILockStore store, TimeProvider tim
             }
 
             // The holder may release at any moment; retry soon at first, then less often.
-            await Task.Delay(retryDelay < remaining ? retryDelay : remaining, timeProvider, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(retryDelay < remaining ? retryDelay : remaining, timeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
         }
     }

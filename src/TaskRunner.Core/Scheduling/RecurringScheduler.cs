@@ -125,7 +125,7 @@ internal sealed class RecurringScheduler : BackgroundService
                 SchedulerLog.LoopFailed(_logger, _options.StoreCheckInterval, ex);
                 try
                 {
-                    await Task.Delay(_options.StoreCheckInterval, _time, stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(_options.StoreCheckInterval, _time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
                 }
                 catch (OperationCanceledException)
                 {
@@ -253,7 +253,7 @@ internal sealed class RecurringScheduler : BackgroundService
         using var stopTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var timer = Task.Delay(delay, _time, stopTimer.Token);
         Sleeping?.Invoke(until);
-        var first = await Task.WhenAny(timer, wake).ConfigureAwait(false);
+        var first = await Task.WhenAny(timer, wake).ConfigureAwait(ConfigureAwaitOptions.ForceYielding); // never continue on the clock's timer thread
         await stopTimer.CancelAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return first == wake;

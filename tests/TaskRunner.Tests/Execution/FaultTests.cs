@@ -123,32 +123,32 @@ public sealed class FaultTests
         await store.WaitForClaimCalls(1); // the first poll, at start
         store.FailClaims = true;
 
-        // Failing polls, each after the idle backoff (≤ 30 s), until three failures in the window open the circuit.
-        var calls = store.ClaimCalls;
+        // Failing polls, each after the idle backoff, until three failures in the window open the circuit.
+        var failedPolls = 0;
         while (host.Monitor.CircuitState == CircuitBreakerState.Closed)
         {
-            Assert.True(store.ClaimCalls < calls + 10, "the circuit should open after 3 failed polls");
-            await WaitUntilSleepingAsync(host);
+            Assert.True(++failedPolls <= 3, "the circuit should open after 3 failed polls");
             var before = store.ClaimCalls;
-            host.Time.Advance(TimeSpan.FromSeconds(30));
+            host.AdvanceToNextPoll();
             await store.WaitForClaimCalls(before + 1);
-            SpinWait.SpinUntil(() => host.Monitor.CircuitState != CircuitBreakerState.Closed || Sleeping(host), TimeSpan.FromSeconds(10));
+            SpinWait.SpinUntil(() => host.Monitor.CircuitState != CircuitBreakerState.Closed || host.Poller().IsSleeping, TimeSpan.FromSeconds(10));
         }
 
         Assert.Equal(CircuitBreakerState.Open, host.Monitor.CircuitState);
         var whenOpened = store.ClaimCalls;
+        var openedAt = host.Time.GetUtcNow();
 
-        // While open, polling pauses: no store calls for the break duration.
-        await WaitUntilSleepingAsync(host);
-        host.Time.Advance(TimeSpan.FromSeconds(50));
-        await WaitUntilSleepingAsync(host);
+        // While open, polling pauses: the next poll makes no store call, and the poller then sleeps out the break.
+        host.AdvanceToNextPoll();
+        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, TimeSpan.FromSeconds(10)));
         Assert.Equal(whenOpened, store.ClaimCalls);
+        Assert.True(host.Poller().WakeAt >= openedAt + TimeSpan.FromSeconds(59), $"the poller should sleep until the break ends, not {host.Poller().WakeAt - openedAt}");
 
         // After the break, one probe goes through half-open; it succeeds and the circuit closes.
         store.FailClaims = false;
         var hold = new Gate();
         store.HoldClaims = hold;
-        host.Time.Advance(TimeSpan.FromSeconds(11));
+        host.AdvanceToNextPoll();
         await store.WaitForClaimCalls(whenOpened + 1);
         Assert.Equal(CircuitBreakerState.HalfOpen, host.Monitor.CircuitState);
         store.HoldClaims = null;
@@ -157,13 +157,5 @@ public sealed class FaultTests
 
         var id = await host.Client.EnqueueAsync(new Work("after"));
         await host.Events.WaitFor(JobEventKind.Succeeded, id);
-    }
-
-    private static bool Sleeping(RunnerHost host) => host.Services.GetRequiredService<LocalSignals>().For("default").IsSleeping;
-
-    private static Task WaitUntilSleepingAsync(RunnerHost host)
-    {
-        Assert.True(SpinWait.SpinUntil(() => Sleeping(host), TimeSpan.FromSeconds(10)), "the poller should be asleep");
-        return Task.CompletedTask;
     }
 }

@@ -12,17 +12,14 @@ public sealed class QueueTests
     {
         var store = new FaultyJobStore(new InMemoryJobStore());
         await using var host = await RunnerHost.StartAsync(b => b.AddJob<WorkHandler, Work>("work"), services: s => s.AddSingleton<Probe>().AddSingleton<IJobStore>(store));
-        var signal = host.Services.GetRequiredService<LocalSignals>().For("default");
         var start = host.Time.GetUtcNow();
 
-        // Move the clock one second at a time, each time only once the poller is asleep again.
         while (host.Time.GetUtcNow() - start < TimeSpan.FromHours(1))
         {
-            Assert.True(SpinWait.SpinUntil(() => signal.IsSleeping, TimeSpan.FromSeconds(10)), "the poller should go back to sleep");
-            host.Time.Advance(TimeSpan.FromSeconds(1));
+            host.AdvanceToNextPoll();
         }
 
-        // 200 ms doubling to a 30 s cap (±10 % jitter): about 120 polls an hour, where a fixed 1 s poll makes 3,600
+        // 200 ms doubling to a 30 s cap (±10 % jitter): about 127 polls an hour, where a fixed 1 s poll makes 3,600
         // (and Hangfire's SQL storage makes about 2,000 a minute).
         Assert.InRange(store.ClaimCalls, 100, 140);
     }
@@ -31,8 +28,7 @@ public sealed class QueueTests
     public async Task A_local_enqueue_wakes_a_sleeping_poller_at_once_without_moving_the_clock()
     {
         await using var host = await RunnerHost.StartAsync(b => b.AddJob<WorkHandler, Work>("work"), services: s => s.AddSingleton<Probe>());
-        var signal = host.Services.GetRequiredService<LocalSignals>().For("default");
-        Assert.True(SpinWait.SpinUntil(() => signal.IsSleeping, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, TimeSpan.FromSeconds(10)));
 
         var id = await host.Client.EnqueueAsync(new Work("now"));
 
@@ -58,7 +54,13 @@ public sealed class QueueTests
         await probe.StartedGate("b1").Task; // bulk holds every global slot
 
         var urgent = await host.Client.EnqueueAsync(new Work("u0"), new JobOptions { Queue = "urgent" });
-        probe.ReleaseGate("b0").Open(); // one slot comes free, and both queues want it
+
+        // The urgent queue's poller now waits for a global slot (an untimed sleep)...
+        var urgentPoller = host.Poller("urgent");
+        Assert.True(SpinWait.SpinUntil(() => urgentPoller.IsSleeping && urgentPoller.WakeAt == DateTimeOffset.MaxValue, TimeSpan.FromSeconds(10)));
+
+        // ...when one slot comes free, and both queues want it.
+        probe.ReleaseGate("b0").Open();
 
         await host.Events.WaitFor(JobEventKind.Succeeded, urgent);
         Assert.False(probe.StartedGate("b2").IsOpen, "bulk took the slot the waiting queue was owed");

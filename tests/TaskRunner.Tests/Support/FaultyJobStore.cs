@@ -8,6 +8,7 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 {
     private readonly ConcurrentQueue<(int Count, TaskCompletionSource Signal)> _claimWaiters = new();
     private int _claimCalls;
+    private int _versionCalls;
 
     public volatile bool FailClaims;
 
@@ -17,6 +18,13 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
     public volatile Gate? HoldClaims;
 
     public int ClaimCalls => Volatile.Read(ref _claimCalls);
+
+    public int ChangeVersionCalls => Volatile.Read(ref _versionCalls);
+
+    /// <summary>When set, the clock each poll (claim or change check) is stamped with, to explain a count.</summary>
+    public TimeProvider? Clock { get; set; }
+
+    public ConcurrentQueue<(DateTimeOffset At, string Call)> Polls { get; } = new();
 
     public ConcurrentQueue<JobId> Rejected { get; } = new();
 
@@ -36,6 +44,11 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
     public async ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _claimCalls);
+        if (Clock is { } clock)
+        {
+            Polls.Enqueue((clock.GetUtcNow(), "claim"));
+        }
+
         ReleaseClaimWaiters();
         if (HoldClaims is { } hold)
         {
@@ -91,7 +104,16 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public ValueTask<DateTimeOffset?> GetNextRunAtAsync(CancellationToken cancellationToken = default) => inner.GetNextRunAtAsync(cancellationToken);
 
-    public ValueTask<long> GetChangeVersionAsync(CancellationToken cancellationToken = default) => inner.GetChangeVersionAsync(cancellationToken);
+    public ValueTask<long> GetChangeVersionAsync(CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _versionCalls);
+        if (Clock is { } clock)
+        {
+            Polls.Enqueue((clock.GetUtcNow(), "check"));
+        }
+
+        return inner.GetChangeVersionAsync(cancellationToken);
+    }
 
     private void ReleaseClaimWaiters()
     {

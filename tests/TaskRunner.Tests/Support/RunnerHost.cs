@@ -27,6 +27,25 @@ internal sealed class RunnerHost : IAsyncDisposable
 
     public EventRecorder Events => Services.GetRequiredService<EventRecorder>();
 
+    /// <summary>The wake signal a queue's poller sleeps on.</summary>
+    public WakeSignal Poller(string queue = "default") => Services.GetRequiredService<LocalSignals>().For(queue);
+
+    /// <summary>Waits until the queue's poller is asleep, moves the clock to the instant it wakes, and waits until it
+    /// has woken. Moving to that exact instant (rather than by fixed steps) keeps the count of polls deterministic.</summary>
+    public void AdvanceToNextPoll(string queue = "default")
+    {
+        var signal = Poller(queue);
+        Assert.True(SpinWait.SpinUntil(() => signal.IsSleeping, TimeSpan.FromSeconds(10)), "the poller should be asleep");
+        var wakeAt = signal.WakeAt;
+        Assert.NotEqual(DateTimeOffset.MaxValue, wakeAt);
+        if (wakeAt > Time.GetUtcNow())
+        {
+            Time.SetUtcNow(wakeAt);
+        }
+
+        Assert.True(SpinWait.SpinUntil(() => !signal.IsSleeping || signal.WakeAt != wakeAt, TimeSpan.FromSeconds(10)), "the poller should wake");
+    }
+
     /// <summary>Tells the pollers that stored work became due, as the scheduler does when a run-at arrives.</summary>
     public void Wake() => Services.GetRequiredService<IJobSubmitter>().Wake();
 
