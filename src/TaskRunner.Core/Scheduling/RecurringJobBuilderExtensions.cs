@@ -23,7 +23,9 @@ public static class RecurringJobBuilderExtensions
         var options = new RecurringJobOptions();
         configure?.Invoke(options);
         RecurringJobs.ValidateDefinition(name, cron, options);
-        SchedulingServiceCollectionExtensions.AddScheduling(builder.Services);
+        // No AddScheduling here: AddTaskRunner adds it after the configure callback, behind the job registry's name resolver
+        // and the runner's hosted service. Adding it from inside the callback would win the TryAdds with the payload-type
+        // name resolver and start the scheduler before the store initializers.
         builder.Services.AddSingleton(new RecurringJobRegistration(name, cron, typeof(TPayload), payload, options));
         return builder;
     }
