@@ -1,5 +1,5 @@
 // A TaskRunner host the multi-process tests start as real OS processes on one SQLite file. Modes:
-//   work     --db PATH --log PATH [--expect N] [--concurrency N] [--lease-ms N] [--stale-ms N]
+//   work     --db PATH --log PATH [--expect N] [--concurrency N] [--batch N] [--lease-ms N] [--stale-ms N]
 //            runs "record" jobs, appending "<job id> <value> <pid>" per completion to its log; exits when the store
 //            holds at least N succeeded jobs and nothing unfinished (with --expect), or when stdin closes.
 //   lock     --db PATH --log PATH --name NAME --iterations K
@@ -68,7 +68,7 @@ static async Task<int> WorkAsync(WorkerArguments arguments, StandardInput input)
         b => b.AddJob<RecordHandler, Record>("record").AddQueue(JobOptions.DefaultQueue, q =>
         {
             q.Concurrency = concurrency;
-            q.BatchSize = Math.Max(concurrency, 32);
+            q.BatchSize = arguments.Int("batch", Math.Max(concurrency, 32));
         }),
         s => s.AddSingleton(log));
     await host.StartAsync();

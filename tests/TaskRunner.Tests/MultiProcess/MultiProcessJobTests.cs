@@ -1,10 +1,12 @@
+using System.Diagnostics;
 using System.Globalization;
+using Xunit.Abstractions;
 
 namespace TaskRunner.Tests.MultiProcess;
 
 /// <summary>Jobs on one SQLite file served by several real worker processes.</summary>
 [Collection(MultiProcessCollection.Name)]
-public sealed class MultiProcessJobTests
+public sealed class MultiProcessJobTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(60);
 
@@ -15,11 +17,13 @@ public sealed class MultiProcessJobTests
         const int EnqueueBatch = 1_000;
         await using var db = await SharedDatabase.CreateAsync();
         var logs = Enumerable.Range(0, 3).Select(i => db.File($"worker{i}.log")).ToArray();
-        var workers = logs.Select(log => db.StartWorker("work", "--log", log, "--expect", JobCount.ToString(CultureInfo.InvariantCulture), "--concurrency", "8")).ToArray();
+        var workers = logs.Select(log => db.StartWorker("work", "--log", log, "--expect", JobCount.ToString(CultureInfo.InvariantCulture), "--concurrency", "16", "--batch", "128")).ToArray();
         foreach (var worker in workers)
         {
             await worker.WaitUntilReadyAsync(Startup);
         }
+
+        var clock = Stopwatch.StartNew();
 
         // Enqueued while all three poll, in batches, so the workers claim from a growing queue as they would in production.
         var valueById = new Dictionary<long, long>();
@@ -32,11 +36,15 @@ public sealed class MultiProcessJobTests
             }
         }
 
+        output.WriteLine($"enqueued {JobCount} jobs in {clock.Elapsed}");
+
         // Each worker exits by itself once the store holds every job as succeeded.
         foreach (var worker in workers)
         {
             await worker.WaitForSuccessfulExitAsync(TimeSpan.FromSeconds(90));
         }
+
+        output.WriteLine($"all workers exited after {clock.Elapsed}");
 
         var completions = workers.Select((worker, i) => (Worker: worker, Lines: ReadLog(logs[i]))).ToArray();
         var all = completions.SelectMany(c => c.Lines).ToList();
@@ -51,6 +59,7 @@ public sealed class MultiProcessJobTests
 
         foreach (var (worker, lines) in completions)
         {
+            output.WriteLine($"worker {worker.Id} ran {lines.Count} jobs");
             Assert.All(lines, line => Assert.Equal(worker.Id, line.ProcessId));
             Assert.True(lines.Count > 0, $"Worker {worker.Id} ran no job: the three processes did not share the work.");
         }
