@@ -88,12 +88,14 @@ while (true)
     await ticker.WaitForNextTickAsync();
 }
 
-var batch = await jobs.GetBatchAsync(batchId);
+// Any process can read a job's progress and a batch's counts back from the store.
 var resized = await jobs.GetAsync(resizeId);
+var batch = await jobs.GetBatchAsync(batchId);
+var continuation = batch?.ContinuationId is { } continuationId ? await jobs.GetAsync(continuationId) : null;
 Console.WriteLine();
-Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F1} s.");
+Console.WriteLine($"Stopped watching after {clock.Elapsed.TotalSeconds:F1} s.");
 Console.WriteLine($"  resize-image progress: {resized?.ProgressPercent}% \"{resized?.ProgressMessage}\"");
-Console.WriteLine($"  import batch: {batch?.Counts.Succeeded}/{batch?.Counts.Total} shards succeeded, continuation {(batch?.ContinuationId is { } c ? (await jobs.GetAsync(c))?.State.ToString() : "missing")}");
+Console.WriteLine($"  import batch: {batch?.Counts.Succeeded}/{batch?.Counts.Total} shards succeeded; continuation {continuation?.State}");
 Console.WriteLine("Jobs by state:");
 foreach (var state in Enum.GetValues<JobState>())
 {
