@@ -6,7 +6,8 @@
 //            after "go" on stdin, acquires the lock K times, appending "enter <token> <pid>" and "exit <token> <pid>"
 //            inside each critical section to the shared log.
 //   crash    --db PATH [--lease-ms N]
-//            claims one "record" job and blocks in its handler forever, after printing "running <job id> <attempt>".
+//            claims one "record" job and blocks in its handler forever, after printing "running <job id> <attempt>";
+//            the test kills it. Exits without stopping its host when stdin closes.
 //   schedule --db PATH --log PATH
 //            runs a per-second recurring "tick" job, appending "<occurrence key> <job id> <pid>" per run; exits when
 //            stdin closes.
@@ -26,7 +27,7 @@ try
     {
         "work" => await WorkAsync(arguments, input),
         "lock" => await LockAsync(arguments, input),
-        "crash" => await CrashAsync(arguments),
+        "crash" => await CrashAsync(arguments, input),
         "schedule" => await ScheduleAsync(arguments, input),
         _ => throw new ArgumentException($"Unknown mode '{arguments.Mode}'."),
     };
@@ -142,7 +143,7 @@ static async Task<int> LockAsync(WorkerArguments arguments, StandardInput input)
     return 0;
 }
 
-static async Task<int> CrashAsync(WorkerArguments arguments)
+static async Task<int> CrashAsync(WorkerArguments arguments, StandardInput input)
 {
     using var host = BuildHost(
         arguments,
@@ -154,8 +155,8 @@ static async Task<int> CrashAsync(WorkerArguments arguments)
     await host.StartAsync();
     Console.WriteLine($"ready {Environment.ProcessId}");
 
-    // Runs until the test kills it.
-    await Task.Delay(Timeout.Infinite);
+    // Runs until the test kills it; stdin closing (the test process died) only ends a leftover process.
+    await input.WaitForCloseAsync();
     return 0;
 }
 
