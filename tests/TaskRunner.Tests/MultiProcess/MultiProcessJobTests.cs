@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Globalization;
+using Xunit.Abstractions;
+
+namespace TaskRunner.Tests.MultiProcess;
+
+/// <summary>Jobs on one SQLite file served by several real worker processes.</summary>
+[Collection(MultiProcessCollection.Name)]
+public sealed class MultiProcessJobTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Three_worker_processes_on_one_file_run_twenty_thousand_jobs_exactly_once()
+    {
+        const int JobCount = 20_000;
+        const int EnqueueBatch = 1_000;
+        await using var db = await SharedDatabase.CreateAsync();
+        var logs = Enumerable.Range(0, 3).Select(i => db.File($"worker{i}.log")).ToArray();
+        var workers = logs.Select(log => db.StartWorker("work", "--log", log, "--expect", JobCount.ToString(CultureInfo.InvariantCulture), "--concurrency", "16", "--batch", "128")).ToArray();
+        foreach (var worker in workers)
+        {
+            await worker.WaitUntilReadyAsync(Startup);
+        }
+
+        var clock = Stopwatch.StartNew();
+
+        // Enqueued while all three poll, in batches, so the workers claim from a growing queue as they would in production.
+        var valueById = new Dictionary<long, long>();
+        for (var start = 0; start < JobCount; start += EnqueueBatch)
+        {
+            var ids = await db.Client.EnqueueManyAsync(Enumerable.Range(start, EnqueueBatch).Select(v => new Record(v)));
+            for (var i = 0; i < ids.Count; i++)
+            {
+                valueById.Add(ids[i].Value, start + i);
+            }
+        }
+
+        output.WriteLine($"enqueued {JobCount} jobs in {clock.Elapsed}");
+
+        // Each worker exits by itself once the store holds every job as succeeded.
+        foreach (var worker in workers)
+        {
+            await worker.WaitForSuccessfulExitAsync(TimeSpan.FromSeconds(90));
+        }
+
+        output.WriteLine($"all workers exited after {clock.Elapsed}");
+
+        var completions = workers.Select((worker, i) => (Worker: worker, Lines: ReadLog(logs[i]))).ToArray();
+        var all = completions.SelectMany(c => c.Lines).ToList();
+        Assert.Equal(JobCount, all.Count);
+        var duplicates = all.GroupBy(line => line.JobId).Where(g => g.Count() > 1).Select(g => g.Key).Take(10).ToList();
+        Assert.True(duplicates.Count == 0, $"Jobs completed more than once: {string.Join(", ", duplicates)}");
+        foreach (var line in all)
+        {
+            // Each job ran its own payload, in a process that served this database.
+            Assert.Equal(valueById[line.JobId], line.Value);
+        }
+
+        foreach (var (worker, lines) in completions)
+        {
+            output.WriteLine($"worker {worker.Id} ran {lines.Count} jobs");
+            Assert.All(lines, line => Assert.Equal(worker.Id, line.ProcessId));
+            Assert.True(lines.Count > 0, $"Worker {worker.Id} ran no job: the three processes did not share the work.");
+        }
+
+        var counts = await db.Store.CountAsync(null);
+        Assert.Equal(JobCount, counts.Succeeded);
+        Assert.Equal(JobCount, counts.Total);
+    }
+
+    [Fact]
+    public async Task A_job_whose_worker_is_killed_mid_run_is_completed_by_another_process_and_the_old_lease_is_rejected()
+    {
+        await using var db = await SharedDatabase.CreateAsync();
+        var crashing = db.StartWorker("crash", "--lease-ms", "2000");
+        await crashing.WaitUntilReadyAsync(Startup);
+        var id = await db.Client.EnqueueAsync(new Record(7), new JobOptions { MaxAttempts = 3 });
+        await crashing.WaitForLineAsync(line => line == $"running {id} 1", TimeSpan.FromSeconds(30));
+
+        var lost = (await db.Store.GetAsync(id))!;
+        Assert.Equal(JobState.Running, lost.State);
+        Assert.Equal($"crash-{crashing.Id}", lost.Owner);
+
+        // SIGKILL: no shutdown code runs, so the lease stays in the store until it expires.
+        await crashing.KillAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(JobState.Running, (await db.Store.GetAsync(id))!.State);
+
+        var log = db.File("rescuer.log");
+        var rescuer = db.StartWorker("work", "--log", log, "--expect", "1", "--lease-ms", "2000", "--stale-ms", "200");
+        await rescuer.WaitForSuccessfulExitAsync(TimeSpan.FromSeconds(60));
+
+        var done = (await db.Store.GetAsync(id))!;
+        Assert.Equal(JobState.Succeeded, done.State);
+        Assert.Equal($"work-{rescuer.Id}", done.Owner);
+        Assert.Equal(2, done.Attempts); // the killed attempt counts
+        Assert.True(done.LeaseToken > lost.LeaseToken, $"The new claim's token {done.LeaseToken} is not above the lost one {lost.LeaseToken}.");
+        var line = Assert.Single(ReadLog(log));
+        Assert.Equal((id.Value, 7L, rescuer.Id), (line.JobId, line.Value, line.ProcessId));
+
+        // The killed worker's reports, arriving late under its old lease token, change nothing.
+        var now = DateTimeOffset.UtcNow;
+        var rejected = await db.Store.CompleteAsync(
+            [JobCompletion.Succeeded(id, lost.LeaseToken), JobCompletion.Failed(id, lost.LeaseToken, new JobError("Late", "late"), now)],
+            now);
+        Assert.Equal([id, id], rejected);
+        Assert.False(await db.Store.ReportProgressAsync(new JobLease(id, lost.LeaseToken), 99, "late", now));
+        var after = (await db.Store.GetAsync(id))!;
+        Assert.Equal(
+            (done.State, done.Owner, done.LeaseToken, done.Attempts, done.FinishedAt, done.ProgressPercent),
+            (after.State, after.Owner, after.LeaseToken, after.Attempts, after.FinishedAt, after.ProgressPercent));
+    }
+
+    private static List<(long JobId, long Value, int ProcessId)> ReadLog(string path) =>
+        File.Exists(path)
+            ? File.ReadAllLines(path).Select(line =>
+            {
+                var parts = line.Split(' ');
+                return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture));
+            }).ToList()
+            : [];
+}
