@@ -10,22 +10,22 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         var mode = args.Length > 0 ? args[0] : "";
-        var options = new CommandLine(args.Skip(1).ToArray());
+        var options = new Lazy<CommandLine>(() => new CommandLine(args.Skip(1).ToArray()));
         try
         {
             switch (mode)
             {
                 case "e2e":
-                    await EndToEndRunner.RunAsync(options).ConfigureAwait(false);
+                    await EndToEndRunner.RunAsync(options.Value).ConfigureAwait(false);
                     return 0;
                 case "latency":
-                    await LatencyRunner.RunAsync(options).ConfigureAwait(false);
+                    await LatencyRunner.RunAsync(options.Value).ConfigureAwait(false);
                     return 0;
                 case "punctuality":
-                    await PunctualityRunner.RunAsync(options).ConfigureAwait(false);
+                    await PunctualityRunner.RunAsync(options.Value).ConfigureAwait(false);
                     return 0;
                 case "sqlite-limit":
-                    SqliteLimitRunner.Run(options);
+                    SqliteLimitRunner.Run(options.Value);
                     return 0;
                 default:
                     BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
