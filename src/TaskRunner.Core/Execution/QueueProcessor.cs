@@ -11,6 +11,8 @@ namespace TaskRunner;
 /// </summary>
 internal sealed class QueueProcessor : IDisposable
 {
+    private static readonly TimeSpan SlotWaitTimeout = TimeSpan.FromSeconds(1);
+
     private readonly RunnerServices _runner;
     private readonly QueueOptions _queue;
     private readonly IPollingStrategy _strategy;
@@ -202,7 +204,10 @@ internal sealed class QueueProcessor : IDisposable
             // Re-check after raising the flag: a worker that finished in between saw the flag or freed a slot we now see.
             if (_queue.Concurrency - InFlight <= 0 || _global is not null)
             {
-                await _wake.WaitAsync(Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
+                // A long finite wait, not Timeout.InfiniteTimeSpan: WakeSignal.WaitAsync returns at once for any
+                // timeout <= 0, and -1 ms is one, which made this loop spin a core while every slot was busy. A slot
+                // freed or a wake ends the wait at once; the loop re-checks the slots either way.
+                await _wake.WaitAsync(SlotWaitTimeout, stop).ConfigureAwait(false);
             }
 
             return true;
