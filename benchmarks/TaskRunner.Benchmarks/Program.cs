@@ -24,6 +24,9 @@ internal static class Program
                 case "punctuality":
                     await PunctualityRunner.RunAsync(options.Value).ConfigureAwait(false);
                     return 0;
+                case "claim-probe":
+                    await ClaimProbe.RunAsync(options.Value).ConfigureAwait(false);
+                    return 0;
                 case "sqlite-limit":
                     SqliteLimitRunner.Run(options.Value);
                     return 0;

@@ -58,6 +58,17 @@ internal static class EndToEndRunner
             await client.EnqueueManyAsync(new ArraySegment<Noop>(payloads, 0, count)).ConfigureAwait(false);
         }
 
+        if (Environment.GetEnvironmentVariable("BENCH_PROGRESS") is { Length: > 0 })
+        {
+            await Console.Error.WriteLineAsync($"enqueued {jobs} in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms").ConfigureAwait(false);
+            using var meters = new MeterProbe();
+            while (!done.IsCompleted)
+            {
+                await Task.WhenAny(done, Task.Delay(1000)).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"{Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms: {counter.Count} started; {meters.Summary()}").ConfigureAwait(false);
+            }
+        }
+
         var lastStarted = await done.WaitAsync(TimeSpan.FromMinutes(10)).ConfigureAwait(false);
         return (started, lastStarted);
     }
@@ -80,6 +91,8 @@ internal sealed class RunCounter
         Volatile.Write(ref _target, jobs);
         return _done.Task;
     }
+
+    public int Count => Volatile.Read(ref _count);
 
     public void Started()
     {
