@@ -17,6 +17,7 @@ internal sealed class InMemoryJobStore : IJobStore
     private readonly HashSet<string> _heldConcurrencyKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<BatchId, Batch> _batches = [];
     private readonly List<Entry> _skipped = [];
+    private readonly List<ClaimedJob> _claimed = [];
     private long _nextId;
 
     public JobStoreCapabilities Capabilities => JobStoreCapabilities.None;
@@ -67,7 +68,7 @@ internal sealed class InMemoryJobStore : IJobStore
             return new([]);
         }
 
-        List<ClaimedJob>? claimed = null;
+        ClaimedJob[] claimed;
         var expires = request.Now + request.LeaseDuration;
         lock (_gate)
         {
@@ -77,7 +78,7 @@ internal sealed class InMemoryJobStore : IJobStore
                 return new([]);
             }
 
-            while ((claimed?.Count ?? 0) < request.MaxCount && heap.TryDequeue(out var entry, out _))
+            while (_claimed.Count < request.MaxCount && heap.TryDequeue(out var entry, out _))
             {
                 if (entry.State != JobState.Pending || entry.InDueHeap == false)
                 {
@@ -98,7 +99,7 @@ internal sealed class InMemoryJobStore : IJobStore
                 entry.LeaseExpiresAt = expires;
                 entry.CancellationRequested = false;
                 _running.Add(entry);
-                (claimed ??= new List<ClaimedJob>(Math.Min(request.MaxCount, 256))).Add(entry.ToClaimed());
+                _claimed.Add(entry.ToClaimed());
             }
 
             foreach (var skipped in _skipped)
@@ -107,9 +108,14 @@ internal sealed class InMemoryJobStore : IJobStore
             }
 
             _skipped.Clear();
+
+            // Collected in a reused buffer and copied out at the exact size: one allocation per claim, not a list and
+            // its (mostly unused) backing array.
+            claimed = _claimed.Count == 0 ? [] : [.. _claimed];
+            _claimed.Clear();
         }
 
-        return new(claimed is null ? [] : claimed);
+        return new(claimed);
     }
 
     public ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -147,8 +153,10 @@ internal sealed class InMemoryJobStore : IJobStore
         List<JobId>? rejected = null;
         lock (_gate)
         {
-            foreach (var completion in completions)
+            // An index loop: foreach over the interface would box the list's enumerator on every call.
+            for (var i = 0; i < completions.Count; i++)
             {
+                var completion = completions[i];
                 if (!_jobs.TryGetValue(completion.Id.Value, out var entry)
                     || entry.State != JobState.Running
                     || entry.LeaseToken != completion.LeaseToken)
