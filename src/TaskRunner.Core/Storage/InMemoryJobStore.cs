@@ -611,13 +611,29 @@ internal sealed class InMemoryJobStore : IJobStore
 
         public int Priority { get; } = job.Priority;
 
-        public DateTimeOffset RunAt { get; set; } = job.RunAt < now ? now : job.RunAt;
+        // Instants are kept as UTC ticks and durations as ticks (with a sentinel for "none"): a DateTimeOffset is 16 bytes
+        // and a nullable one 24, and the store keeps one entry per job for as long as retention does.
+        private const long None = long.MinValue;
+        private readonly long _createdAt = now.UtcTicks;
+        private readonly long _timeout = job.Timeout?.Ticks ?? None;
+        private long _runAt = (job.RunAt < now ? now : job.RunAt).UtcTicks;
+        private long _leaseExpiresAt;
+        private long _finishedAt = None;
+        private int _progressPercent = int.MinValue;
+        private ReadOnlyMemory<byte> _result;
+        private bool _hasResult;
 
-        public DateTimeOffset CreatedAt { get; } = now;
+        public DateTimeOffset RunAt
+        {
+            get => new(_runAt, TimeSpan.Zero);
+            set => _runAt = value.UtcTicks;
+        }
+
+        public DateTimeOffset CreatedAt => new(_createdAt, TimeSpan.Zero);
 
         public int MaxAttempts { get; } = job.MaxAttempts;
 
-        public TimeSpan? Timeout { get; } = job.Timeout;
+        public TimeSpan? Timeout => _timeout == None ? null : TimeSpan.FromTicks(_timeout);
 
         public string? UniqueKey { get; } = job.UniqueKey;
 
@@ -639,25 +655,45 @@ internal sealed class InMemoryJobStore : IJobStore
 
         public string? Owner { get; set; }
 
-        public DateTimeOffset LeaseExpiresAt { get; set; }
+        public DateTimeOffset LeaseExpiresAt
+        {
+            get => new(_leaseExpiresAt, TimeSpan.Zero);
+            set => _leaseExpiresAt = value.UtcTicks;
+        }
 
         public bool CancellationRequested { get; set; }
 
-        public int? ProgressPercent { get; set; }
+        public int? ProgressPercent
+        {
+            get => _progressPercent == int.MinValue ? null : _progressPercent;
+            set => _progressPercent = value ?? int.MinValue;
+        }
 
         public string? ProgressMessage { get; set; }
 
-        public ReadOnlyMemory<byte>? Result { get; set; }
+        public ReadOnlyMemory<byte>? Result
+        {
+            get => _hasResult ? _result : null;
+            set
+            {
+                _hasResult = value.HasValue;
+                _result = value.GetValueOrDefault();
+            }
+        }
 
         public JobError? LastError { get; set; }
 
-        public DateTimeOffset? FinishedAt { get; set; }
+        public DateTimeOffset? FinishedAt
+        {
+            get => _finishedAt == None ? null : new DateTimeOffset(_finishedAt, TimeSpan.Zero);
+            set => _finishedAt = value?.UtcTicks ?? None;
+        }
 
         public bool InDueHeap { get; set; }
 
         public bool InDelayedHeap { get; set; }
 
-        public DueOrder DueOrder => new(-Priority, RunAt.UtcTicks, Id);
+        public DueOrder DueOrder => new(-Priority, _runAt, Id);
 
         public ClaimedJob ToClaimed() => new()
         {
