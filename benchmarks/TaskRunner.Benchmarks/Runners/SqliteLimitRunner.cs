@@ -36,6 +36,7 @@ internal static class SqliteLimitRunner
         var seconds = options.Get("seconds", 3);
         var rows = options.Get("rows", 100_000);
         var batch = options.Get("batch", 100);
+        var engineClaim = options.Get("claim", "plain") == "engine";
         using var file = new TempDatabase();
         CreateSchema(file.FilePath);
 
@@ -43,7 +44,7 @@ internal static class SqliteLimitRunner
         connection.Open();
         Execute(connection, Pragmas);
         Figures.Print("single_commits_per_s", SingleCommits(connection, TimeSpan.FromSeconds(seconds)));
-        Figures.Print("batched_claim_complete_per_s", BatchedClaimComplete(connection, rows, batch));
+        Figures.Print("batched_claim_complete_per_s", BatchedClaimComplete(connection, rows, batch, engineClaim));
     }
 
     private static void CreateSchema(string path)
@@ -71,7 +72,7 @@ internal static class SqliteLimitRunner
         return count / Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
-    private static double BatchedClaimComplete(SqliteConnection connection, int rows, int batch)
+    private static double BatchedClaimComplete(SqliteConnection connection, int rows, int batch, bool engineClaim)
     {
         // Start from an empty claim index holding exactly the rows to move.
         Execute(connection, "UPDATE jobs SET state = 3 WHERE state = 1");
@@ -90,10 +91,18 @@ internal static class SqliteLimitRunner
 
         using var begin = Command(connection, "BEGIN IMMEDIATE");
         using var commit = Command(connection, "COMMIT");
-        using var claim = Command(connection, ClaimSql);
-        claim.Parameters.AddWithValue("$owner", "bench");
-        claim.Parameters.AddWithValue("$expires", 0L);
-        claim.Parameters.AddWithValue("$n", batch);
+        // --claim engine: the backend's own promote + claim statements (with the concurrency-key checks), for comparison.
+        using var promote = Command(connection, engineClaim ? SqliteJobStore.PromoteSql : "SELECT 1");
+        promote.Parameters.AddWithValue("@now", 0L);
+        using var claim = Command(connection, engineClaim ? SqliteJobStore.ClaimSql : ClaimSql);
+        claim.Parameters.AddWithValue(engineClaim ? "@owner" : "$owner", "bench");
+        claim.Parameters.AddWithValue(engineClaim ? "@lease_expires_at" : "$expires", 0L);
+        claim.Parameters.AddWithValue(engineClaim ? "@limit" : "$n", batch);
+        if (engineClaim)
+        {
+            claim.Parameters.AddWithValue("@queue", "default");
+        }
+
         using var complete = Command(connection, CompleteSql);
         complete.Parameters.AddWithValue("$now", 0L);
         complete.Parameters.AddWithValue("$ids", "");
@@ -103,7 +112,13 @@ internal static class SqliteLimitRunner
         while (true)
         {
             begin.ExecuteNonQuery();
-            claim.Parameters["$expires"].Value = DateTime.UtcNow.AddSeconds(30).Ticks;
+            if (engineClaim)
+            {
+                promote.Parameters["@now"].Value = DateTime.UtcNow.Ticks;
+                promote.ExecuteNonQuery();
+            }
+
+            claim.Parameters[engineClaim ? "@lease_expires_at" : "$expires"].Value = DateTime.UtcNow.AddSeconds(30).Ticks;
             ids.Clear().Append('[');
             var claimed = 0;
             using (var reader = claim.ExecuteReader())
