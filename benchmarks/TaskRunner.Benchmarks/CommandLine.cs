@@ -29,6 +29,19 @@ internal sealed class CommandLine
                 : throw new ArgumentException($"--{name} is '{value}'; it must be a positive integer.")
             : fallback;
 
+    /// <summary>The <c>--peer</c> to measure instead of TaskRunner, or <see langword="null"/>.</summary>
+    public string? Peer()
+    {
+        var value = Get("peer", "");
+        return value switch
+        {
+            "" => null,
+            "hangfire" => value,
+            "quartz" => throw new ArgumentException("--peer quartz is not implemented: the mirror's Quartz 4.7 API was not wired up; see benchmarks/README.md."),
+            _ => throw new ArgumentException($"--peer is '{value}'; it must be 'hangfire'."),
+        };
+    }
+
     public Backend Backend()
     {
         var value = Get("backend", "memory");

@@ -18,6 +18,12 @@ internal static class EndToEndRunner
         var workers = options.Get("workers", 10);
         var enqueueBatch = options.Get("enqueue-batch", 1000);
         var batchSize = options.Get("batch-size", 32);
+        if (options.Peer() == "hangfire")
+        {
+            await HangfirePeer.EndToEndAsync(jobs, workers).ConfigureAwait(false);
+            return;
+        }
+
 
         await using var host = await BenchHost.StartAsync(
             backend,

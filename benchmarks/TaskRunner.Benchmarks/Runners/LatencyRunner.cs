@@ -17,6 +17,12 @@ internal static class LatencyRunner
         var jobs = options.Get("jobs", 200);
         var gap = TimeSpan.FromMilliseconds(options.Get("gap-ms", 20));
         var workers = options.Get("workers", 10);
+        if (options.Peer() == "hangfire")
+        {
+            await HangfirePeer.LatencyAsync(jobs, gap, workers).ConfigureAwait(false);
+            return;
+        }
+
 
         await using var host = await BenchHost.StartAsync(
             backend,
