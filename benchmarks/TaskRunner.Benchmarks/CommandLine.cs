@@ -36,9 +36,8 @@ internal sealed class CommandLine
         return value switch
         {
             "" => null,
-            "hangfire" => value,
-            "quartz" => throw new ArgumentException("--peer quartz is not implemented: the mirror's Quartz 4.7 API was not wired up; see benchmarks/README.md."),
-            _ => throw new ArgumentException($"--peer is '{value}'; it must be 'hangfire'."),
+            "hangfire" or "quartz" => value,
+            _ => throw new ArgumentException($"--peer is '{value}'; it must be 'quartz' or 'hangfire'."),
         };
     }
 

@@ -18,10 +18,14 @@ internal static class EndToEndRunner
         var workers = options.Get("workers", 10);
         var enqueueBatch = options.Get("enqueue-batch", 1000);
         var batchSize = options.Get("batch-size", 32);
-        if (options.Peer() == "hangfire")
+        switch (options.Peer())
         {
-            await HangfirePeer.EndToEndAsync(jobs, workers).ConfigureAwait(false);
-            return;
+            case "hangfire":
+                await HangfirePeer.EndToEndAsync(jobs, workers).ConfigureAwait(false);
+                return;
+            case "quartz":
+                await QuartzPeer.EndToEndAsync(jobs, workers).ConfigureAwait(false);
+                return;
         }
 
 

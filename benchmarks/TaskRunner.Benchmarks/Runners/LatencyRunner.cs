@@ -17,10 +17,14 @@ internal static class LatencyRunner
         var jobs = options.Get("jobs", 200);
         var gap = TimeSpan.FromMilliseconds(options.Get("gap-ms", 20));
         var workers = options.Get("workers", 10);
-        if (options.Peer() == "hangfire")
+        switch (options.Peer())
         {
-            await HangfirePeer.LatencyAsync(jobs, gap, workers).ConfigureAwait(false);
-            return;
+            case "hangfire":
+                await HangfirePeer.LatencyAsync(jobs, gap, workers).ConfigureAwait(false);
+                return;
+            case "quartz":
+                await QuartzPeer.LatencyAsync(jobs, gap, workers).ConfigureAwait(false);
+                return;
         }
 
 
