@@ -160,7 +160,20 @@ internal sealed class JobClient(
     {
         ArgumentNullException.ThrowIfNull(payloads);
         var registration = registry.GetForPayload(typeof(TPayload));
-        var jobs = new List<NewJob>(payloads.TryGetNonEnumeratedCount(out var count) ? count : 16);
+        if (payloads.TryGetNonEnumeratedCount(out var count))
+        {
+            // The usual case (arrays, lists): fill the result directly instead of a list copied to an array.
+            var built = new NewJob[count];
+            var i = 0;
+            foreach (var payload in payloads)
+            {
+                built[i++] = Build(registration, Serialize(payload), options, batchId);
+            }
+
+            return i == count ? built : built[..i];
+        }
+
+        var jobs = new List<NewJob>(16);
         foreach (var payload in payloads)
         {
             jobs.Add(Build(registration, Serialize(payload), options, batchId));

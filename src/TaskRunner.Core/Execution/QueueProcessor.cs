@@ -125,7 +125,7 @@ internal sealed class QueueProcessor : IDisposable
         }
     }
 
-    private async Task<((PollOutcome Outcome, long Version), TimeSpan? RetryAfter)> PollAsync(int granted, bool woken, long lastVersion, CancellationToken stop)
+    private async ValueTask<((PollOutcome Outcome, long Version), TimeSpan? RetryAfter)> PollAsync(int granted, bool woken, long lastVersion, CancellationToken stop)
     {
         var started = _runner.TimeProvider.GetTimestamp();
         var found = 0;
@@ -158,9 +158,9 @@ internal sealed class QueueProcessor : IDisposable
                 _runner.Diagnostics.ClaimDuration.Record(_runner.TimeProvider.GetElapsedTime(claimStarted).TotalSeconds);
                 found = jobs.Count;
                 Interlocked.Add(ref _inFlight, found);
-                foreach (var job in jobs)
+                for (var i = 0; i < found; i++)
                 {
-                    _ready.Writer.TryWrite(job);
+                    _ready.Writer.TryWrite(jobs[i]);
                 }
             }
         }

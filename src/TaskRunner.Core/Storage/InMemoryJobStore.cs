@@ -17,6 +17,7 @@ internal sealed class InMemoryJobStore : IJobStore
     private readonly HashSet<string> _heldConcurrencyKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<BatchId, Batch> _batches = [];
     private readonly List<Entry> _skipped = [];
+    private readonly List<ClaimedJob> _claimed = [];
     private long _nextId;
 
     public JobStoreCapabilities Capabilities => JobStoreCapabilities.None;
@@ -67,7 +68,7 @@ internal sealed class InMemoryJobStore : IJobStore
             return new([]);
         }
 
-        List<ClaimedJob>? claimed = null;
+        ClaimedJob[] claimed;
         var expires = request.Now + request.LeaseDuration;
         lock (_gate)
         {
@@ -77,7 +78,7 @@ internal sealed class InMemoryJobStore : IJobStore
                 return new([]);
             }
 
-            while ((claimed?.Count ?? 0) < request.MaxCount && heap.TryDequeue(out var entry, out _))
+            while (_claimed.Count < request.MaxCount && heap.TryDequeue(out var entry, out _))
             {
                 if (entry.State != JobState.Pending || entry.InDueHeap == false)
                 {
@@ -98,7 +99,7 @@ internal sealed class InMemoryJobStore : IJobStore
                 entry.LeaseExpiresAt = expires;
                 entry.CancellationRequested = false;
                 _running.Add(entry);
-                (claimed ??= new List<ClaimedJob>(Math.Min(request.MaxCount, 256))).Add(entry.ToClaimed());
+                _claimed.Add(entry.ToClaimed());
             }
 
             foreach (var skipped in _skipped)
@@ -107,9 +108,14 @@ internal sealed class InMemoryJobStore : IJobStore
             }
 
             _skipped.Clear();
+
+            // Collected in a reused buffer and copied out at the exact size: one allocation per claim, not a list and
+            // its (mostly unused) backing array.
+            claimed = _claimed.Count == 0 ? [] : [.. _claimed];
+            _claimed.Clear();
         }
 
-        return new(claimed is null ? [] : claimed);
+        return new(claimed);
     }
 
     public ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -147,8 +153,10 @@ internal sealed class InMemoryJobStore : IJobStore
         List<JobId>? rejected = null;
         lock (_gate)
         {
-            foreach (var completion in completions)
+            // An index loop: foreach over the interface would box the list's enumerator on every call.
+            for (var i = 0; i < completions.Count; i++)
             {
+                var completion = completions[i];
                 if (!_jobs.TryGetValue(completion.Id.Value, out var entry)
                     || entry.State != JobState.Running
                     || entry.LeaseToken != completion.LeaseToken)
@@ -603,13 +611,29 @@ internal sealed class InMemoryJobStore : IJobStore
 
         public int Priority { get; } = job.Priority;
 
-        public DateTimeOffset RunAt { get; set; } = job.RunAt;
+        // Instants are kept as UTC ticks and durations as ticks (with a sentinel for "none"): a DateTimeOffset is 16 bytes
+        // and a nullable one 24, and the store keeps one entry per job for as long as retention does.
+        private const long None = long.MinValue;
+        private readonly long _createdAt = now.UtcTicks;
+        private readonly long _timeout = job.Timeout?.Ticks ?? None;
+        private long _runAt = job.RunAt.UtcTicks; // kept as given: claim order uses it
+        private long _leaseExpiresAt;
+        private long _finishedAt = None;
+        private int _progressPercent = int.MinValue;
+        private ReadOnlyMemory<byte> _result;
+        private bool _hasResult;
 
-        public DateTimeOffset CreatedAt { get; } = now;
+        public DateTimeOffset RunAt
+        {
+            get => new(_runAt, TimeSpan.Zero);
+            set => _runAt = value.UtcTicks;
+        }
+
+        public DateTimeOffset CreatedAt => new(_createdAt, TimeSpan.Zero);
 
         public int MaxAttempts { get; } = job.MaxAttempts;
 
-        public TimeSpan? Timeout { get; } = job.Timeout;
+        public TimeSpan? Timeout => _timeout == None ? null : TimeSpan.FromTicks(_timeout);
 
         public string? UniqueKey { get; } = job.UniqueKey;
 
@@ -631,25 +655,45 @@ internal sealed class InMemoryJobStore : IJobStore
 
         public string? Owner { get; set; }
 
-        public DateTimeOffset LeaseExpiresAt { get; set; }
+        public DateTimeOffset LeaseExpiresAt
+        {
+            get => new(_leaseExpiresAt, TimeSpan.Zero);
+            set => _leaseExpiresAt = value.UtcTicks;
+        }
 
         public bool CancellationRequested { get; set; }
 
-        public int? ProgressPercent { get; set; }
+        public int? ProgressPercent
+        {
+            get => _progressPercent == int.MinValue ? null : _progressPercent;
+            set => _progressPercent = value ?? int.MinValue;
+        }
 
         public string? ProgressMessage { get; set; }
 
-        public ReadOnlyMemory<byte>? Result { get; set; }
+        public ReadOnlyMemory<byte>? Result
+        {
+            get => _hasResult ? _result : null;
+            set
+            {
+                _hasResult = value.HasValue;
+                _result = value.GetValueOrDefault();
+            }
+        }
 
         public JobError? LastError { get; set; }
 
-        public DateTimeOffset? FinishedAt { get; set; }
+        public DateTimeOffset? FinishedAt
+        {
+            get => _finishedAt == None ? null : new DateTimeOffset(_finishedAt, TimeSpan.Zero);
+            set => _finishedAt = value?.UtcTicks ?? None;
+        }
 
         public bool InDueHeap { get; set; }
 
         public bool InDelayedHeap { get; set; }
 
-        public DueOrder DueOrder => new(-Priority, RunAt.UtcTicks, Id);
+        public DueOrder DueOrder => new(-Priority, _runAt, Id);
 
         public ClaimedJob ToClaimed() => new()
         {

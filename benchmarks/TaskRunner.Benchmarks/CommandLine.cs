@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace TaskRunner.Benchmarks;
+
+/// <summary>The <c>--name value</c> options of the runners.</summary>
+internal sealed class CommandLine
+{
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+
+    public CommandLine(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"Unexpected argument '{args[i]}': options are '--name value' pairs.");
+            }
+
+            _values[args[i][2..]] = args[++i];
+        }
+    }
+
+    public string Get(string name, string fallback) => _values.TryGetValue(name, out var value) ? value : fallback;
+
+    public int Get(string name, int fallback) =>
+        _values.TryGetValue(name, out var value)
+            ? int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new ArgumentException($"--{name} is '{value}'; it must be a positive integer.")
+            : fallback;
+
+    /// <summary>The <c>--peer</c> to measure instead of TaskRunner, or <see langword="null"/>.</summary>
+    public string? Peer()
+    {
+        var value = Get("peer", "");
+        return value switch
+        {
+            "" => null,
+            "hangfire" or "quartz" => value,
+            _ => throw new ArgumentException($"--peer is '{value}'; it must be 'quartz' or 'hangfire'."),
+        };
+    }
+
+    public Backend Backend()
+    {
+        var value = Get("backend", "memory");
+        return value switch
+        {
+            "memory" => Benchmarks.Backend.Memory,
+            "sqlite" => Benchmarks.Backend.Sqlite,
+            _ => throw new ArgumentException($"--backend is '{value}'; it must be 'memory' or 'sqlite'."),
+        };
+    }
+}
+
+/// <summary>Where jobs are stored.</summary>
+public enum Backend
+{
+    /// <summary>The in-memory store.</summary>
+    Memory,
+
+    /// <summary>A SQLite file in a temporary directory.</summary>
+    Sqlite,
+}

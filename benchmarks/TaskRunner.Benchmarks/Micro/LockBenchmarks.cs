@@ -1,0 +1,42 @@
+using BenchmarkDotNet.Attributes;
+using TaskRunner.Locks;
+
+namespace TaskRunner.Benchmarks.Micro;
+
+/// <summary>Acquire + release of an uncontended lock: through the public <see cref="IDistributedLockProvider"/> (what a
+/// user calls) and directly on the <see cref="ILockStore"/>.</summary>
+[MemoryDiagnoser]
+public class LockBenchmarks
+{
+    private static readonly TimeSpan TimeToLive = TimeSpan.FromSeconds(30);
+    private Stores _stores = null!;
+    private IDistributedLockProvider _provider = null!;
+
+    [Params(Backend.Memory, Backend.Sqlite)]
+    public Backend Backend { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _stores = new Stores(Backend);
+        _provider = new DistributedLockProvider(_stores.Locks, TimeProvider.System, new NodeIdentity("bench"));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _stores.Dispose();
+
+    [Benchmark]
+    public async Task ProviderAcquireRelease()
+    {
+        var held = await _provider.TryAcquireAsync("bench-lock", TimeToLive).ConfigureAwait(false);
+        await held!.ReleaseAsync().ConfigureAwait(false);
+    }
+
+    [Benchmark]
+    public async Task StoreAcquireRelease()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var lease = await _stores.Locks.TryAcquireAsync("bench-lock", "bench", now, now + TimeToLive).ConfigureAwait(false);
+        await _stores.Locks.ReleaseAsync("bench-lock", lease!.Value.FencingToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace TaskRunner.Benchmarks.Runners;
+
+/// <summary>
+/// <c>e2e</c>: enqueue N no-op jobs (in calls of <c>--enqueue-batch</c>, default 1000) and run them with W workers.
+/// jobs_per_s runs from the first enqueue call until the N-th execution has started (counted inside the handler);
+/// allocated_bytes_per_job is every byte allocated in the process from the first enqueue call until all N jobs are
+/// stored as succeeded, divided by N. A warm-up round (N/10 jobs, at most 20,000) runs first on the same host.
+/// </summary>
+internal static class EndToEndRunner
+{
+    public static async Task RunAsync(CommandLine options)
+    {
+        var backend = options.Backend();
+        var jobs = options.Get("jobs", 100_000);
+        var workers = options.Get("workers", 10);
+        var enqueueBatch = options.Get("enqueue-batch", 1000);
+        var batchSize = options.Get("batch-size", 32);
+        switch (options.Peer())
+        {
+            case "hangfire":
+                await HangfirePeer.EndToEndAsync(jobs, workers).ConfigureAwait(false);
+                return;
+            case "quartz":
+                await QuartzPeer.EndToEndAsync(jobs, workers).ConfigureAwait(false);
+                return;
+        }
+
+
+        await using var host = await BenchHost.StartAsync(
+            backend,
+            workers,
+            b =>
+            {
+                b.AddJob<NoopHandler, Noop>("noop");
+                b.AddQueue("default", q => q.BatchSize = Math.Min(batchSize, 1000));
+            },
+            s => s.AddSingleton<RunCounter>()).ConfigureAwait(false);
+        var counter = host.Services.GetRequiredService<RunCounter>();
+        var payloads = new Noop[enqueueBatch];
+
+        var warmup = Math.Clamp(jobs / 10, 1, 20_000);
+        await RunRoundAsync(host, counter, payloads, warmup).ConfigureAwait(false);
+        await host.WaitUntilFinishedAsync(warmup, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var (started, lastStarted) = await RunRoundAsync(host, counter, payloads, jobs).ConfigureAwait(false);
+        await host.WaitUntilFinishedAsync(warmup + jobs, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+
+        var seconds = Stopwatch.GetElapsedTime(started, lastStarted).TotalSeconds;
+        Figures.Print("jobs_per_s", jobs / seconds);
+        Figures.Print("allocated_bytes_per_job", (double)allocated / jobs);
+    }
+
+    private static async Task<(long Started, long LastStarted)> RunRoundAsync(BenchHost host, RunCounter counter, Noop[] payloads, int jobs)
+    {
+        var done = counter.Expect(jobs);
+        var client = host.Client;
+        var started = Stopwatch.GetTimestamp();
+        for (var sent = 0; sent < jobs; sent += payloads.Length)
+        {
+            var count = Math.Min(payloads.Length, jobs - sent);
+            await client.EnqueueManyAsync(new ArraySegment<Noop>(payloads, 0, count)).ConfigureAwait(false);
+        }
+
+        if (Environment.GetEnvironmentVariable("BENCH_PROGRESS") is { Length: > 0 })
+        {
+            await Console.Error.WriteLineAsync($"enqueued {jobs} in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms").ConfigureAwait(false);
+            using var meters = new MeterProbe();
+            while (!done.IsCompleted)
+            {
+                await Task.WhenAny(done, Task.Delay(1000)).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"{Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms: {counter.Count} started; {meters.Summary()}").ConfigureAwait(false);
+            }
+        }
+
+        var lastStarted = await done.WaitAsync(TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+        return (started, lastStarted);
+    }
+}
+
+/// <summary>The e2e job's payload.</summary>
+public readonly record struct Noop(int Value);
+
+/// <summary>Counts executions and signals the timestamp of the expected last one.</summary>
+internal sealed class RunCounter
+{
+    private int _count;
+    private int _target;
+    private TaskCompletionSource<long> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<long> Expect(int jobs)
+    {
+        _done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _count, 0);
+        Volatile.Write(ref _target, jobs);
+        return _done.Task;
+    }
+
+    public int Count => Volatile.Read(ref _count);
+
+    public void Started()
+    {
+        if (Interlocked.Increment(ref _count) == Volatile.Read(ref _target))
+        {
+            _done.TrySetResult(Stopwatch.GetTimestamp());
+        }
+    }
+}
+
+/// <summary>Does nothing but count itself.</summary>
+internal sealed class NoopHandler(RunCounter counter) : IJobHandler<Noop>
+{
+    public ValueTask ExecuteAsync(Noop payload, JobContext context)
+    {
+        counter.Started();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Smoke test of the benchmark runners (not a timing): each command at its smallest settings, from the Release build
+# that CI made. Fails when a command fails or does not print every figure it owes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+run() {
+  local figures="$1"; shift
+  echo "smoke: $*"
+  local out
+  if ! out=$(timeout 120 dotnet run -c Release --no-build --project benchmarks/TaskRunner.Benchmarks -- "$@"); then
+    echo "smoke: '$*' failed" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+  echo "$out"
+  for figure in $figures; do
+    if ! grep -Eq "^$figure: -?[0-9]+(\.[0-9]+)?$" <<<"$out"; then
+      echo "smoke: '$*' printed no '$figure' figure" >&2
+      exit 1
+    fi
+  done
+}
+
+run "jobs_per_s allocated_bytes_per_job" e2e --backend memory --jobs 2000 --workers 10
+run "jobs_per_s allocated_bytes_per_job" e2e --backend sqlite --jobs 2000 --workers 10
+run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend memory --jobs 20 --gap-ms 2
+run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend sqlite --jobs 20 --gap-ms 2
+run "fired expected within_10ms_pct max_deviation_ms" punctuality --schedules 10 --seconds 2
+run "single_commits_per_s batched_claim_complete_per_s" sqlite-limit --seconds 1 --rows 5000
+echo "smoke: benchmark runners OK"
