@@ -673,7 +673,7 @@ internal sealed class InMemoryJobStore : IJobStore
 
         public ReadOnlyMemory<byte>? Result
         {
-            get => _hasResult ? _result : null;
+            get => _hasResult ? _result : (ReadOnlyMemory<byte>?)null; // a bare null would convert to an empty memory (via byte[])
             set
             {
                 _hasResult = value.HasValue;
