@@ -117,6 +117,15 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     private void ReleaseClaimWaiters()
     {
+        // One pass at a time: two unlocked passes could each hold the other's waiter aside and both miss it.
+        lock (_claimWaiters)
+        {
+            ReleaseClaimWaitersLocked();
+        }
+    }
+
+    private void ReleaseClaimWaitersLocked()
+    {
         var pending = new List<(int, TaskCompletionSource)>();
         while (_claimWaiters.TryDequeue(out var waiter))
         {
