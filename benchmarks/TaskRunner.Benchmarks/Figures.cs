@@ -8,6 +8,15 @@ internal static class Figures
     public static void Print(string name, double value) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {Format(value)}"));
 
+    /// <summary>Prints the p50, p95 and p99 of latencies in microseconds (sorts them in place).</summary>
+    public static void PrintLatencies(double[] latencies)
+    {
+        Array.Sort(latencies);
+        Print("latency_us_p50", Percentile(latencies, 50));
+        Print("latency_us_p95", Percentile(latencies, 95));
+        Print("latency_us_p99", Percentile(latencies, 99));
+    }
+
     public static double Percentile(double[] sorted, double p)
     {
         var rank = (int)Math.Ceiling(p / 100 * sorted.Length) - 1;

@@ -46,10 +46,7 @@ internal static class HangfirePeer
             }
         }
 
-        Array.Sort(latencies);
-        Figures.Print("latency_us_p50", Figures.Percentile(latencies, 50));
-        Figures.Print("latency_us_p95", Figures.Percentile(latencies, 95));
-        Figures.Print("latency_us_p99", Figures.Percentile(latencies, 99));
+        Figures.PrintLatencies(latencies);
     }
 
     /// <summary>The e2e job (public: Hangfire invokes it by reflection).</summary>

@@ -56,10 +56,7 @@ internal static class QuartzPeer
                 }
             }
 
-            Array.Sort(latencies);
-            Figures.Print("latency_us_p50", Figures.Percentile(latencies, 50));
-            Figures.Print("latency_us_p95", Figures.Percentile(latencies, 95));
-            Figures.Print("latency_us_p99", Figures.Percentile(latencies, 99));
+            Figures.PrintLatencies(latencies);
         }
         finally
         {
