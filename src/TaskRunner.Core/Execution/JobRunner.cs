@@ -45,6 +45,9 @@ internal sealed class JobRunner(
 
     public int StaleLeasesRecovered { get; private set; }
 
+    /// <summary>The last counted depth of a queue (-1 before the first count).</summary>
+    internal long QueueDepth(string queue) => _queues.FirstOrDefault(q => q.Name == queue)?.LastQueueDepth ?? -1;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         SetState(TaskRunnerState.Starting);
@@ -238,6 +241,7 @@ internal sealed class JobRunner(
             {
                 await Task.Yield();
                 await RecoverAsync(stop).ConfigureAwait(false);
+                await CountQueuesAsync(stop).ConfigureAwait(false);
                 if (runner.TimeProvider.GetUtcNow() >= nextPurge)
                 {
                     await PurgeAsync(stop).ConfigureAwait(false);
@@ -265,6 +269,22 @@ internal sealed class JobRunner(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.MaintenanceFailed(runner.Logger, "stale lease recovery", ex);
+        }
+    }
+
+    /// <summary>Refreshes each queue's depth: a count is too dear for every poll, cheap enough once per maintenance tick.</summary>
+    private async Task CountQueuesAsync(CancellationToken cancellationToken)
+    {
+        foreach (var queue in _queues)
+        {
+            try
+            {
+                queue.LastQueueDepth = (await runner.Store.CountAsync(queue.Name, cancellationToken).ConfigureAwait(false)).Pending;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.MaintenanceFailed(runner.Logger, "queue depth count", ex);
+            }
         }
     }
 

@@ -53,8 +53,9 @@ internal sealed class QueueProcessor : IDisposable
     /// <summary>Jobs claimed by this process and not yet reported.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>The queue depth seen by the last poll, or -1 when unknown.</summary>
-    public long LastQueueDepth { get; private set; } = -1;
+    /// <summary>Jobs pending in the queue as of the last maintenance count, or -1 before the first. Fed to the polling
+    /// strategy (the adaptive one follows it) and to the queue-depth gauge.</summary>
+    public long LastQueueDepth { get; set; } = -1;
 
     public IReadOnlyList<WorkerContext> Workers => _workers;
 
@@ -187,7 +188,7 @@ internal sealed class QueueProcessor : IDisposable
             Now = _runner.TimeProvider.GetUtcNow(),
             JobsFound = found,
             BatchSize = granted,
-            QueueDepth = -1,
+            QueueDepth = LastQueueDepth,
             Error = error,
             Skipped = skipped,
         };

@@ -71,3 +71,43 @@ public sealed class QueueTests
         }
     }
 }
+
+public sealed class QueueDepthTests
+{
+    private sealed class RecordingStrategy : IPollingStrategy
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<PollOutcome> Outcomes { get; } = new();
+
+        public PollDecision Initial => new(TimeSpan.FromHours(1), 1);
+
+        public PollDecision Decide(in PollOutcome outcome)
+        {
+            Outcomes.Enqueue(outcome);
+            return Initial;
+        }
+    }
+
+    [Fact]
+    public async Task The_maintenance_tick_counts_each_queue_and_the_next_poll_tells_the_strategy_its_depth()
+    {
+        var strategy = new RecordingStrategy();
+        await using var host = await RunnerHost.StartAsync(
+            b =>
+            {
+                b.AddJob<WorkHandler, Work>("work");
+                b.AddQueue("default", q => q.UsePollingStrategy(_ => strategy));
+                b.Configure(o => o.StaleLeaseCheckInterval = TimeSpan.FromSeconds(10));
+            },
+            services: s => s.AddSingleton<Probe>());
+        Assert.True(SpinWait.SpinUntil(() => !strategy.Outcomes.IsEmpty, TimeSpan.FromSeconds(10)));
+        Assert.Equal(-1, Assert.Single(strategy.Outcomes).QueueDepth); // the first poll, before any count
+        await host.Store.EnqueueAsync([.. Enumerable.Range(0, 5).Select(i => new NewJob { Name = "work", Payload = System.Text.Encoding.UTF8.GetBytes($"{{\"key\":\"d{i}\"}}"), RunAt = host.Time.GetUtcNow() })], host.Time.GetUtcNow());
+
+        host.Time.Advance(TimeSpan.FromSeconds(10)); // the maintenance tick counts 5 pending
+        Assert.True(SpinWait.SpinUntil(() => host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<JobRunner>().Single().QueueDepth("default") == 5, TimeSpan.FromSeconds(10)));
+        host.Wake();
+
+        await host.Events.WaitFor(e => e.Kind == JobEventKind.Succeeded);
+        Assert.Contains(strategy.Outcomes, o => o.QueueDepth == 5);
+    }
+}
