@@ -17,6 +17,13 @@ public sealed class QueueOptions
     /// <value>Defaults to 32. Range 1–1000.</value>
     public int BatchSize { get; set; } = 32;
 
+    /// <summary>Jobs claimed beyond the free worker slots, so the next ones are ready when a worker frees up: fewer,
+    /// larger claims on a busy queue (on SQLite, the difference between a claim of 10 and one of 100). Prefetched jobs
+    /// are leased while they wait; one whose lease would lapse before the next heartbeat when a worker reaches it is
+    /// handed back unrun (its attempt not counted). They count against the global limit.</summary>
+    /// <value>Defaults to 0. Range 0–1000.</value>
+    public int Prefetch { get; set; }
+
     /// <summary>The queue's share of the global concurrency limit when queues compete for it.</summary>
     /// <value>Defaults to 1. Range 1–100.</value>
     public int Weight { get; set; } = 1;

@@ -79,6 +79,9 @@ internal sealed class QueueProcessor : IDisposable
         _ready.Writer.TryComplete();
     }
 
+    /// <summary>The most jobs this process holds claimed for the queue: its worker slots plus the prefetch.</summary>
+    private int Capacity => _queue.Concurrency + _queue.Prefetch;
+
     /// <summary>Completes when every worker loop has ended.</summary>
     public Task WorkersDone => Task.WhenAll(_workerLoops);
 
@@ -89,7 +92,7 @@ internal sealed class QueueProcessor : IDisposable
         var woken = true;
         while (!stop.IsCancellationRequested)
         {
-            var want = Math.Min(Math.Min(decision.BatchSize, _queue.BatchSize), _queue.Concurrency - InFlight);
+            var want = Math.Min(Math.Min(decision.BatchSize, _queue.BatchSize), Capacity - InFlight);
             var granted = want <= 0 ? 0 : _global?.TryTake(_queue.Name, want) ?? want;
             if (granted <= 0)
             {
@@ -201,7 +204,7 @@ internal sealed class QueueProcessor : IDisposable
         try
         {
             // Re-check after raising the flag: a worker that finished in between saw the flag or freed a slot we now see.
-            if (_queue.Concurrency - InFlight <= 0 || _global is not null)
+            if (Capacity - InFlight <= 0 || _global is not null)
             {
                 await _wake.WaitAsync(Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
             }
@@ -225,8 +228,10 @@ internal sealed class QueueProcessor : IDisposable
         {
             while (reader.TryRead(out var job))
             {
-                if (_stopping)
+                if (_stopping || LeaseTooShortToStart(job))
                 {
+                    // Not started: hand it back without counting the attempt (shutdown, or a prefetched job whose lease
+                    // would lapse before the next heartbeat could extend it).
                     _completions.Write(job, JobCompletion.Released(job.Id, job.LeaseToken), TimeSpan.Zero);
                 }
                 else
@@ -243,6 +248,9 @@ internal sealed class QueueProcessor : IDisposable
             }
         }
     }
+
+    private bool LeaseTooShortToStart(ClaimedJob job) =>
+        _queue.Prefetch > 0 && job.LeaseExpiresAt - _runner.TimeProvider.GetUtcNow() <= _runner.Options.HeartbeatInterval;
 
     public void Dispose()
     {

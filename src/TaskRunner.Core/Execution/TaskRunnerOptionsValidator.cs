@@ -60,6 +60,7 @@ internal sealed class TaskRunnerOptionsValidator : IValidateOptions<TaskRunnerOp
 
             Range(failures, $"{prefix}.Concurrency", queue.Concurrency, 1, 1024);
             Range(failures, $"{prefix}.BatchSize", queue.BatchSize, 1, 1000);
+            Range(failures, $"{prefix}.Prefetch", queue.Prefetch, 0, 1000);
             Range(failures, $"{prefix}.Weight", queue.Weight, 1, 100);
         }
 
