@@ -18,6 +18,7 @@ internal static class EndToEndRunner
         var workers = options.Get("workers", 10);
         var enqueueBatch = options.Get("enqueue-batch", 1000);
         var batchSize = options.Get("batch-size", 32);
+        var prefetch = options.Get("prefetch", 0);
         switch (options.Peer())
         {
             case "hangfire":
@@ -28,14 +29,17 @@ internal static class EndToEndRunner
                 return;
         }
 
-
         await using var host = await BenchHost.StartAsync(
             backend,
             workers,
             b =>
             {
                 b.AddJob<NoopHandler, Noop>("noop");
-                b.AddQueue("default", q => q.BatchSize = Math.Min(batchSize, 1000));
+                b.AddQueue("default", q =>
+                {
+                    q.BatchSize = Math.Min(batchSize, 1000);
+                    q.Prefetch = prefetch;
+                });
             },
             s => s.AddSingleton<RunCounter>()).ConfigureAwait(false);
         var counter = host.Services.GetRequiredService<RunCounter>();
