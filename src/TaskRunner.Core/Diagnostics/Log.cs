@@ -56,6 +56,9 @@ internal static partial class Log
     [LoggerMessage(17, LogLevel.Warning, "Shutdown timeout elapsed: cancelling {Count} running jobs and handing them back")]
     public static partial void ShutdownCancelling(ILogger logger, int count);
 
+    [LoggerMessage(19, LogLevel.Warning, "Shutdown abandoned {Count} jobs whose handlers ignored cancellation; their leases will expire and another process will recover them")]
+    public static partial void ShutdownAbandoned(ILogger logger, int count);
+
     [LoggerMessage(18, LogLevel.Information, "Purged {Count} finished jobs in state {State}")]
     public static partial void Purged(ILogger logger, int count, JobState state);
 }

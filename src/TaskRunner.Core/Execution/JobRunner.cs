@@ -123,7 +123,16 @@ internal sealed class JobRunner(
                 }
             }
 
-            await workers.ConfigureAwait(false);
+            try
+            {
+                await workers.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The host ran out of patience too: a handler ignoring its token keeps its lease until it expires, and the
+                // job is then recovered by another process (the attempt counted), so nothing is lost.
+                Log.ShutdownAbandoned(runner.Logger, _queues.Sum(q => q.InFlight));
+            }
         }
 
         if (_completions is not null)

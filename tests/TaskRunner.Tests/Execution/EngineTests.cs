@@ -174,6 +174,24 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public async Task Shutdown_does_not_hang_on_a_handler_that_ignores_its_token_and_the_job_keeps_its_lease_for_recovery()
+    {
+        var host = await StartAsync(b => b.Configure(o => o.ShutdownTimeout = TimeSpan.Zero));
+        var probe = host.Services.GetRequiredService<Probe>();
+        var store = host.Store;
+        var id = await host.Client.EnqueueAsync(new Work("stubborn", "block"));
+        await probe.StartedGate("stubborn").Task;
+
+        using var hostGivesUp = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        await host.Host.StopAsync(hostGivesUp.Token).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(JobState.Running, (await store.GetAsync(id))!.State); // recovered once its lease expires
+        Assert.True(probe.TokenFiredGate("stubborn").IsOpen);
+        probe.ReleaseGate("stubborn").Open();
+        host.Host.Dispose();
+    }
+
+    [Fact]
     public async Task Shutdown_lets_a_running_job_finish_within_the_timeout()
     {
         var host = await StartAsync(b => b.Configure(o => o.ShutdownTimeout = TimeSpan.FromMinutes(5)));
