@@ -81,18 +81,13 @@ public sealed class ScheduledWindowPollingOptions
             throw new ArgumentException($"{option} is empty; it must be a cron expression with 5 or 6 fields.", option);
         }
 
-        var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length;
         try
         {
-            // Macros (@daily) are one field; everything else picks its format by field count, 6 meaning seconds first.
-            return CronExpression.Parse(cron, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+            return CronSchedule.ParseExpression(cron);
         }
-        catch (CronFormatException ex)
+        catch (ArgumentException ex)
         {
-            throw new ArgumentException(
-                $"{option} '{cron}' is not a valid cron expression (5 fields, or 6 with seconds first): {ex.Message}",
-                option,
-                ex);
+            throw new ArgumentException($"{option}: {ex.Message}", option, ex);
         }
     }
 
@@ -106,15 +101,11 @@ public sealed class ScheduledWindowPollingOptions
 
         try
         {
-            // .NET converts between IANA and Windows ids itself (ICU), so both kinds are found on every OS.
-            return TimeZoneInfo.FindSystemTimeZoneById(id);
+            return CronSchedule.ResolveTimeZone(id);
         }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        catch (ArgumentException ex)
         {
-            throw new ArgumentException(
-                $"{option} '{id}' is not a known time zone; it must be an IANA or Windows time zone id.",
-                option,
-                ex);
+            throw new ArgumentException($"{option}: {ex.Message}", option, ex);
         }
     }
 }

@@ -163,7 +163,9 @@ internal sealed class CronSchedule
         return new MisfirePlan(fire, latestDue, GetNextOccurrence(nowUtc), missed.Count > 0);
     }
 
-    private static CronExpression ParseExpression(string expression)
+    /// <summary>Parses a Cronos expression: 6 fields means seconds first; 5 fields or a macro (<c>@daily</c>) is standard.</summary>
+    /// <exception cref="ArgumentException">The expression is invalid; the message quotes it.</exception>
+    internal static CronExpression ParseExpression(string expression)
     {
         var fields = expression.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
         if (fields is not (1 or 5 or 6))
