@@ -92,9 +92,10 @@ internal sealed partial class SqliteDatabase : IDisposable
             for (var attempt = 0; ; attempt++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var session = _writer ??= Open();
                 try
                 {
+                    // Opened inside the retry: another process starting on the same file can keep it busy for a moment.
+                    var session = _writer ??= Open();
                     session.BeginImmediate();
                     TResult result;
                     try
@@ -259,7 +260,7 @@ internal sealed partial class SqliteDatabase : IDisposable
             command.ExecuteNonQuery();
             return new SqliteSession(connection);
         }
-        catch (SqliteException exception)
+        catch (SqliteException exception) when (!IsBusy(exception))
         {
             connection.Dispose();
             throw OpenError(exception);

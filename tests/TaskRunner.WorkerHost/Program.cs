@@ -1,7 +1,9 @@
 // A TaskRunner host the multi-process tests start as real OS processes on one SQLite file. Modes:
 //   work     --db PATH --log PATH [--expect N] [--concurrency N] [--batch N] [--lease-ms N] [--stale-ms N]
+//            [--max-idle-ms N]
 //            runs "record" jobs, appending "<job id> <value> <pid>" per completion to its log; exits when the store
-//            holds at least N succeeded jobs and nothing unfinished (with --expect), or when stdin closes.
+//            holds at least N succeeded jobs and nothing unfinished (with --expect), or when stdin closes. With
+//            --max-idle-ms, an idle poller never sleeps longer than that (the default backoff grows to 30 s).
 //   lock     --db PATH --log PATH --name NAME --iterations K
 //            after "go" on stdin, acquires the lock K times, appending "enter <token> <pid>" and "exit <token> <pid>"
 //            inside each critical section to the shared log.
@@ -70,6 +72,15 @@ static async Task<int> WorkAsync(WorkerArguments arguments, StandardInput input)
         {
             q.Concurrency = concurrency;
             q.BatchSize = arguments.Int("batch", Math.Max(concurrency, 32));
+            if (arguments.Int("max-idle-ms", 0) is > 0 and var maxIdle)
+            {
+                // Another process's enqueue does not wake this one: only polling finds it, so cap the idle sleep.
+                q.UseIdleBackoff(o =>
+                {
+                    o.MaxDelay = TimeSpan.FromMilliseconds(maxIdle);
+                    o.MinDelay = o.MinDelay < o.MaxDelay ? o.MinDelay : o.MaxDelay;
+                });
+            }
         }),
         s => s.AddSingleton(log));
     await host.StartAsync();

@@ -29,11 +29,10 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
             waiter = _waiter;
             _waiter = null;
             _set = waiter is null;
-        }
-
-        if (waiter is not null)
-        {
-            Volatile.Write(ref _sleeping, 0);
+            if (waiter is not null)
+            {
+                Volatile.Write(ref _sleeping, 0);
+            }
         }
 
         if (waiter is not null && !waiter.TrySetResult(true))
@@ -71,8 +70,17 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
             : timeProvider.CreateTimer(
                 _ =>
                 {
-                    Volatile.Write(ref _sleeping, 0);
-                    waiter.TrySetResult(false);
+                    // A fake clock may run this late, after the wait ended: only the wait still pending is marked awake.
+                    lock (_gate)
+                    {
+                        if (_waiter == waiter)
+                        {
+                            Volatile.Write(ref _sleeping, 0);
+                        }
+
+                        // Under the lock, so the wait is never marked asleep after it ended (continuations run async).
+                        waiter.TrySetResult(false);
+                    }
                 },
                 null,
                 timeout,
@@ -80,15 +88,24 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
         await using var registration = cancellationToken.Register(static s => ((TaskCompletionSource<bool>)s!).TrySetCanceled(), waiter).ConfigureAwait(false);
         try
         {
-            Volatile.Write(ref _wakeAtTicks, timeout == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue.UtcTicks : (timeProvider.GetUtcNow() + timeout).UtcTicks);
-            Volatile.Write(ref _sleeping, 1);
+            var wakeAt = timeout == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue.UtcTicks : (timeProvider.GetUtcNow() + timeout).UtcTicks;
+            lock (_gate)
+            {
+                // Marked asleep only while still pending: a Set or the timer may have ended the wait already.
+                if (_waiter == waiter && !waiter.Task.IsCompleted)
+                {
+                    Volatile.Write(ref _wakeAtTicks, wakeAt);
+                    Volatile.Write(ref _sleeping, 1);
+                }
+            }
+
             return await waiter.Task.ConfigureAwait(false);
         }
         finally
         {
-            Volatile.Write(ref _sleeping, 0);
             lock (_gate)
             {
+                Volatile.Write(ref _sleeping, 0);
                 if (_waiter == waiter)
                 {
                     _waiter = null;

@@ -17,7 +17,11 @@ public sealed class MultiProcessJobTests(ITestOutputHelper output)
         const int EnqueueBatch = 1_000;
         await using var db = await SharedDatabase.CreateAsync();
         var logs = Enumerable.Range(0, 3).Select(i => db.File($"worker{i}.log")).ToArray();
-        var workers = logs.Select(log => db.StartWorker("work", "--log", log, "--expect", JobCount.ToString(CultureInfo.InvariantCulture), "--concurrency", "16", "--batch", "128")).ToArray();
+        // Another process's enqueue wakes no worker: each finds the jobs by polling. With the default idle backoff a worker
+        // idle since its start may sleep through the whole run (the other two drain 20,000 jobs in about a second) and
+        // run none; polling at least every 50 ms while idle, each is sure to claim some while the queue is full.
+        var workers = logs.Select(log => db.StartWorker(
+            "work", "--log", log, "--expect", JobCount.ToString(CultureInfo.InvariantCulture), "--concurrency", "16", "--batch", "128", "--max-idle-ms", "50")).ToArray();
         foreach (var worker in workers)
         {
             await worker.WaitUntilReadyAsync(Startup);

@@ -13,6 +13,7 @@ internal sealed class WorkerProcess : IDisposable
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _waiters = [];
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private WorkerProcess(Process process, string description)
     {
@@ -45,12 +46,15 @@ internal sealed class WorkerProcess : IDisposable
         process.OutputDataReceived += (_, e) => worker.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) =>
         {
-            if (e.Data is not null)
+            if (e.Data is null)
             {
-                lock (worker._stderr)
-                {
-                    worker._stderr.AppendLine(e.Data);
-                }
+                worker._stderrClosed.TrySetResult();
+                return;
+            }
+
+            lock (worker._stderr)
+            {
+                worker._stderr.AppendLine(e.Data);
             }
         };
         process.Start();
@@ -85,7 +89,7 @@ internal sealed class WorkerProcess : IDisposable
             return await seen.ConfigureAwait(false);
         }
 
-        throw Failure(finished == _stdoutClosed.Task ? "exited before printing the expected line" : $"did not print the expected line within {timeout}");
+        throw await FailureAsync(finished == _stdoutClosed.Task ? "exited before printing the expected line" : $"did not print the expected line within {timeout}").ConfigureAwait(false);
     }
 
     public async Task SendLineAsync(string line)
@@ -107,12 +111,12 @@ internal sealed class WorkerProcess : IDisposable
         }
         catch (OperationCanceledException)
         {
-            throw Failure($"did not exit within {timeout}");
+            throw await FailureAsync($"did not exit within {timeout}").ConfigureAwait(false);
         }
 
         if (_process.ExitCode != 0)
         {
-            throw Failure($"exited with code {_process.ExitCode}");
+            throw await FailureAsync("did not exit successfully").ConfigureAwait(false);
         }
     }
 
@@ -142,8 +146,16 @@ internal sealed class WorkerProcess : IDisposable
         _process.Dispose();
     }
 
-    private XunitException Failure(string what)
+    private async Task<XunitException> FailureAsync(string what)
     {
+        // A process that exited may still have stderr in the pipe (its reader runs on its own): wait for the end of the
+        // stream, bounded, so the message shows why it failed.
+        if (_process.HasExited)
+        {
+            await Task.WhenAny(_stderrClosed.Task, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+            what += $" (exit code {_process.ExitCode})";
+        }
+
         string stdout;
         lock (_lines)
         {

@@ -6,8 +6,8 @@ namespace TaskRunner.Tests.Support;
 /// rejected completions. It simulates a sick database or a partitioned worker; the store behind it is real.</summary>
 internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 {
-    private readonly ConcurrentQueue<(int Count, TaskCompletionSource Signal)> _claimWaiters = new();
-    private int _claimCalls;
+    private readonly CallCounter _claimCalls = new();
+    private readonly CallCounter _recoveries = new();
     private int _versionCalls;
 
     public volatile bool FailClaims;
@@ -17,7 +17,10 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
     /// <summary>When set, each claim call waits for it before going on (to observe the half-open state).</summary>
     public volatile Gate? HoldClaims;
 
-    public int ClaimCalls => Volatile.Read(ref _claimCalls);
+    public int ClaimCalls => _claimCalls.Count;
+
+    /// <summary>Recovery sweeps (<see cref="RecoverExpiredLeasesAsync"/> calls) that have returned.</summary>
+    public int Recoveries => _recoveries.Count;
 
     public int ChangeVersionCalls => Volatile.Read(ref _versionCalls);
 
@@ -33,23 +36,19 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
     public JobStoreCapabilities Capabilities => inner.Capabilities;
 
     /// <summary>Completes once at least <paramref name="count"/> claim calls have been made.</summary>
-    public Task WaitForClaimCalls(int count)
-    {
-        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _claimWaiters.Enqueue((count, signal));
-        ReleaseClaimWaiters();
-        return signal.Task.WaitAsync(TimeSpan.FromSeconds(30));
-    }
+    public Task WaitForClaimCalls(int count) => _claimCalls.WaitFor(count);
+
+    /// <summary>Completes once at least <paramref name="count"/> recovery sweeps have returned (their effect is in the store).</summary>
+    public Task WaitForRecoveries(int count) => _recoveries.WaitFor(count);
 
     public async ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref _claimCalls);
         if (Clock is { } clock)
         {
             Polls.Enqueue((clock.GetUtcNow(), "claim"));
         }
 
-        ReleaseClaimWaiters();
+        _claimCalls.Increment();
         if (HoldClaims is { } hold)
         {
             await hold.Task.ConfigureAwait(false);
@@ -86,7 +85,17 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReportProgressAsync(lease, percent, message, now, cancellationToken);
 
-    public ValueTask<RecoveryResult> RecoverExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default) => inner.RecoverExpiredLeasesAsync(now, maxCount, cancellationToken);
+    public async ValueTask<RecoveryResult> RecoverExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await inner.RecoverExpiredLeasesAsync(now, maxCount, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _recoveries.Increment();
+        }
+    }
 
     public ValueTask<CancelResult> CancelAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.CancelAsync(id, now, cancellationToken);
 
@@ -113,35 +122,5 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
         }
 
         return inner.GetChangeVersionAsync(cancellationToken);
-    }
-
-    private void ReleaseClaimWaiters()
-    {
-        // One pass at a time: two unlocked passes could each hold the other's waiter aside and both miss it.
-        lock (_claimWaiters)
-        {
-            ReleaseClaimWaitersLocked();
-        }
-    }
-
-    private void ReleaseClaimWaitersLocked()
-    {
-        var pending = new List<(int, TaskCompletionSource)>();
-        while (_claimWaiters.TryDequeue(out var waiter))
-        {
-            if (ClaimCalls >= waiter.Count)
-            {
-                waiter.Signal.TrySetResult();
-            }
-            else
-            {
-                pending.Add(waiter);
-            }
-        }
-
-        foreach (var waiter in pending)
-        {
-            _claimWaiters.Enqueue(waiter);
-        }
     }
 }
