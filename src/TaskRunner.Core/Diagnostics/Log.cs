@@ -17,8 +17,8 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Warning, "Polling queue {Queue} failed")]
     public static partial void PollFailed(ILogger logger, string queue, Exception exception);
 
-    [LoggerMessage(5, LogLevel.Warning, "Circuit breaker opened: polling pauses for {BreakDuration}")]
-    public static partial void CircuitOpened(ILogger logger, TimeSpan breakDuration);
+    [LoggerMessage(5, LogLevel.Error, "Circuit breaker opened: the store keeps failing; polling and maintenance pause for {BreakDuration}")]
+    public static partial void CircuitOpened(ILogger logger, TimeSpan breakDuration, Exception? exception);
 
     [LoggerMessage(6, LogLevel.Information, "Circuit breaker half-open: probing the store")]
     public static partial void CircuitHalfOpen(ILogger logger);
@@ -58,6 +58,9 @@ internal static partial class Log
 
     [LoggerMessage(19, LogLevel.Warning, "Shutdown abandoned {Count} jobs whose handlers ignored cancellation; their leases will expire and another process will recover them")]
     public static partial void ShutdownAbandoned(ILogger logger, int count);
+
+    [LoggerMessage(31, LogLevel.Debug, "Maintenance ({Task}) skipped: the store circuit breaker is open")]
+    public static partial void MaintenanceSkipped(ILogger logger, string task);
 
     [LoggerMessage(18, LogLevel.Information, "Purged {Count} finished jobs in state {State}")]
     public static partial void Purged(ILogger logger, int count, JobState state);

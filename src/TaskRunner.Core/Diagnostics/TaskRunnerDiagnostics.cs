@@ -25,6 +25,8 @@ internal sealed class TaskRunnerDiagnostics : IDisposable
         ScheduleToStart = _meter.CreateHistogram<double>("taskrunner.job.schedule_to_start", "s", "From due time to handler start.");
         PollDuration = _meter.CreateHistogram<double>("taskrunner.poll.duration", "s", "One poll of a queue.");
         ClaimDuration = _meter.CreateHistogram<double>("taskrunner.claim.duration", "s", "One claim call to the store.");
+        PollsFailed = _meter.CreateCounter<long>("taskrunner.polls.failed", "{poll}", "Polls whose store call failed or found the circuit open, per queue.");
+        LeasesRecovered = _meter.CreateCounter<long>("taskrunner.leases.recovered", "{job}", "Expired leases of crashed workers recovered: requeued or dead-lettered (the outcome tag).");
     }
 
     public Counter<long> Enqueued { get; }
@@ -44,6 +46,10 @@ internal sealed class TaskRunnerDiagnostics : IDisposable
     public Histogram<double> PollDuration { get; }
 
     public Histogram<double> ClaimDuration { get; }
+
+    public Counter<long> PollsFailed { get; }
+
+    public Counter<long> LeasesRecovered { get; }
 
     /// <summary>Adds the runner's gauges, read on collection.</summary>
     public void AddGauges(Func<long> busyWorkers, Func<int> circuitState, Func<IEnumerable<Measurement<long>>> queueDepths)

@@ -3,8 +3,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace TaskRunner.Diagnostics;
 
 /// <summary>
-/// Reports the runner's health: healthy while running with the circuit closed; degraded while the circuit is open or
-/// probing, or while stale leases (crashed workers) were recovered at the last check; unhealthy when not running.
+/// Reports the runner's health: healthy while running with the circuit closed and the last store call of the poll and
+/// maintenance loops successful; unhealthy while the store keeps failing (the circuit breaker is open, or half-open with
+/// no call succeeded yet), naming the last error; degraded when the last store call failed but the circuit is still
+/// closed, or while stale leases (crashed workers) were recovered at the last check; unhealthy when not running.
 /// Add it with <c>services.AddHealthChecks().AddCheck&lt;TaskRunnerHealthCheck&gt;("taskrunner")</c>.
 /// </summary>
 public sealed class TaskRunnerHealthCheck(ITaskRunnerMonitor monitor) : IHealthCheck
@@ -12,6 +14,7 @@ public sealed class TaskRunnerHealthCheck(ITaskRunnerMonitor monitor) : IHealthC
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var storeError = monitor.LastStoreError;
         var data = new Dictionary<string, object>
         {
             ["state"] = monitor.State.ToString(),
@@ -19,11 +22,21 @@ public sealed class TaskRunnerHealthCheck(ITaskRunnerMonitor monitor) : IHealthC
             ["busyWorkers"] = monitor.BusyWorkers,
             ["staleLeasesRecovered"] = monitor.StaleLeasesRecovered,
         };
+        if (storeError is not null)
+        {
+            data["lastStoreError"] = storeError.Message;
+        }
 
         var result = monitor.State switch
         {
+            // The breaker opens only after repeated failures, and leaves half-open only on a success: the store keeps failing.
             TaskRunnerState.Running when monitor.CircuitState != CircuitBreakerState.Closed =>
-                HealthCheckResult.Degraded($"The store circuit breaker is {monitor.CircuitState}: polling is paused.", data: data),
+                HealthCheckResult.Unhealthy(
+                    $"The store keeps failing: the circuit breaker is {monitor.CircuitState}, polling and maintenance are paused. Last error: {storeError?.Message ?? "unknown"}",
+                    storeError,
+                    data),
+            TaskRunnerState.Running when storeError is not null =>
+                HealthCheckResult.Degraded($"The last store call failed: {storeError.Message}", storeError, data),
             TaskRunnerState.Running when monitor.StaleLeasesRecovered > 0 =>
                 HealthCheckResult.Degraded($"{monitor.StaleLeasesRecovered} jobs of crashed workers were recovered at the last check.", data: data),
             TaskRunnerState.Running => HealthCheckResult.Healthy("Running.", data),

@@ -6,8 +6,13 @@ public interface ITaskRunnerMonitor
     /// <summary>The lifecycle state.</summary>
     TaskRunnerState State { get; }
 
-    /// <summary>The state of the circuit breaker around store calls in the poll loop.</summary>
+    /// <summary>The state of the circuit breaker around the store calls of the poll and maintenance loops.</summary>
     CircuitBreakerState CircuitState { get; }
+
+    /// <summary>The error of the last store call of the poll or maintenance loops, when it failed; <see langword="null"/>
+    /// once a call succeeds again. While the circuit is open it is the failure that kept it open, so it says why the
+    /// runner is unhealthy.</summary>
+    Exception? LastStoreError { get; }
 
     /// <summary>The error that moved the runner to <see cref="TaskRunnerState.Failed"/>, if any.</summary>
     Exception? Failure { get; }

@@ -27,6 +27,8 @@ internal sealed class JobRunner(
     private Task _heartbeats = Task.CompletedTask;
     private Task _maintenance = Task.CompletedTask;
     private TaskRunnerState _state;
+    private ResiliencePipeline _pipeline = ResiliencePipeline.Empty;
+    private volatile Exception? _lastStoreError;
 
     public event EventHandler<TaskRunnerState>? StateChanged;
 
@@ -45,6 +47,8 @@ internal sealed class JobRunner(
 
     public int StaleLeasesRecovered { get; private set; }
 
+    public Exception? LastStoreError => _lastStoreError;
+
     /// <summary>The last counted depth of a queue (-1 before the first count).</summary>
     internal long QueueDepth(string queue) => _queues.FirstOrDefault(q => q.Name == queue)?.LastQueueDepth ?? -1;
 
@@ -61,10 +65,10 @@ internal sealed class JobRunner(
             var options = runner.Options;
             var queues = options.Queues.Count > 0 ? options.Queues.Values.ToArray() : [new QueueOptions(JobOptions.DefaultQueue)];
             var global = options.GlobalConcurrency is { } limit ? new GlobalLimiter(limit) : null;
-            var pipeline = BuildPipeline();
+            _pipeline = BuildPipeline();
             _completions = new CompletionWriter(runner);
             _queues = [.. queues.Select(q => new QueueProcessor(
-                runner, q, PollingStrategies.Create(services, q), pipeline, _completions, global))];
+                runner, q, PollingStrategies.Create(services, q), _pipeline, _completions, global))];
             runner.Diagnostics.AddGauges(() => BusyWorkers, () => (int)CircuitState, QueueDepths);
 
             // Jobs left running by a process that died before this one started are due for recovery now.
@@ -168,10 +172,23 @@ internal sealed class JobRunner(
                 SamplingDuration = settings.SamplingDuration,
                 BreakDuration = settings.BreakDuration,
                 StateProvider = _circuit,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+                ShouldHandle = args =>
+                {
+                    // Every outcome of a guarded call passes here, so the monitor's last error follows exactly the calls
+                    // the breaker counts: set by a failure, cleared by the next success. A call refused by the open
+                    // circuit never runs and never gets here, so the real error stays visible while the circuit is open.
+                    var error = args.Outcome.Exception;
+                    if (error is OperationCanceledException)
+                    {
+                        return new ValueTask<bool>(false);
+                    }
+
+                    _lastStoreError = error;
+                    return new ValueTask<bool>(error is not null);
+                },
                 OnOpened = args =>
                 {
-                    Log.CircuitOpened(runner.Logger, args.BreakDuration);
+                    Log.CircuitOpened(runner.Logger, args.BreakDuration, args.Outcome.Exception);
                     return default;
                 },
                 OnHalfOpened = _ =>
@@ -267,13 +284,22 @@ internal sealed class JobRunner(
     {
         try
         {
-            var result = await runner.Store.RecoverExpiredLeasesAsync(runner.TimeProvider.GetUtcNow(), RecoveryBatch, cancellationToken).ConfigureAwait(false);
+            var result = await _pipeline.ExecuteAsync(
+                static (state, ct) => state.Store.RecoverExpiredLeasesAsync(state.Now, RecoveryBatch, ct),
+                (runner.Store, Now: runner.TimeProvider.GetUtcNow()),
+                cancellationToken).ConfigureAwait(false);
             StaleLeasesRecovered = result.Requeued + result.DeadLettered;
             if (result.Requeued + result.DeadLettered > 0)
             {
                 Log.LeasesRecovered(runner.Logger, result.Requeued, result.DeadLettered);
+                runner.Diagnostics.LeasesRecovered.Add(result.Requeued, new KeyValuePair<string, object?>("outcome", "requeued"));
+                runner.Diagnostics.LeasesRecovered.Add(result.DeadLettered, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
                 runner.Signals.WakeAll();
             }
+        }
+        catch (BrokenCircuitException)
+        {
+            Log.MaintenanceSkipped(runner.Logger, "stale lease recovery");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -288,7 +314,14 @@ internal sealed class JobRunner(
         {
             try
             {
-                queue.LastQueueDepth = (await runner.Store.CountAsync(queue.Name, cancellationToken).ConfigureAwait(false)).Pending;
+                var counts = await _pipeline.ExecuteAsync(
+                    static (state, ct) => state.Store.CountAsync(state.Name, ct), (runner.Store, queue.Name), cancellationToken).ConfigureAwait(false);
+                queue.LastQueueDepth = counts.Pending;
+            }
+            catch (BrokenCircuitException)
+            {
+                Log.MaintenanceSkipped(runner.Logger, "queue depth count");
+                return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -316,11 +349,19 @@ internal sealed class JobRunner(
 
             try
             {
-                var purged = await runner.Store.PurgeAsync(new PurgeRequest { State = state, FinishedBefore = now - keep }, cancellationToken).ConfigureAwait(false);
+                var purged = await _pipeline.ExecuteAsync(
+                    static (args, ct) => args.Store.PurgeAsync(args.Request, ct),
+                    (runner.Store, Request: new PurgeRequest { State = state, FinishedBefore = now - keep }),
+                    cancellationToken).ConfigureAwait(false);
                 if (purged > 0)
                 {
                     Log.Purged(runner.Logger, purged, state);
                 }
+            }
+            catch (BrokenCircuitException)
+            {
+                Log.MaintenanceSkipped(runner.Logger, "retention purge");
+                return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

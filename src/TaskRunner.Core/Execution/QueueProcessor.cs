@@ -142,7 +142,9 @@ internal sealed class QueueProcessor : IDisposable
             if (_canSkipIdlePolls && !woken)
             {
                 // Nothing was enqueued here since the last poll: if no process wrote either, the claim would find nothing.
-                version = await _runner.Store.GetChangeVersionAsync(stop).ConfigureAwait(false);
+                // Through the breaker like the claim: on an idle queue this is the only store call, so a dead store shows here.
+                version = await _pipeline.ExecuteAsync(
+                    static (store, ct) => store.GetChangeVersionAsync(ct), _runner.Store, stop).ConfigureAwait(false);
                 skipped = version == lastVersion;
             }
 
@@ -182,6 +184,13 @@ internal sealed class QueueProcessor : IDisposable
         {
             error = ex;
             Log.PollFailed(_runner.Logger, _queue.Name, ex);
+        }
+
+        if (error is not null)
+        {
+            // A poll that failed proves nothing: a version read before a failed claim must not let the next poll skip it.
+            version = long.MinValue;
+            _runner.Diagnostics.PollsFailed.Add(1, new KeyValuePair<string, object?>("queue", _queue.Name));
         }
 
         _global?.Return(_queue.Name, granted - found);

@@ -80,6 +80,40 @@ public sealed class DiagnosticsTests
         Assert.Equal(1, counts.GetValueOrDefault("taskrunner.jobs.failed"));
         Assert.Equal(1, counts.GetValueOrDefault("taskrunner.jobs.dead_lettered"));
     }
+
+    [Fact]
+    public async Task The_meter_counts_leases_recovered_from_crashed_workers_by_outcome()
+    {
+        var store = new FaultyJobStore(new TaskRunner.Storage.InMemoryJobStore());
+        await using var host = await RunnerHost.StartAsync(
+            b =>
+            {
+                b.AddJob<WorkHandler, Work>("work");
+                b.AddQueue("default", q => q.Concurrency = 1);
+                b.Configure(o =>
+                {
+                    o.LeaseDuration = TimeSpan.FromSeconds(10);
+                    o.HeartbeatInterval = TimeSpan.FromSeconds(5);
+                    o.StaleLeaseCheckInterval = TimeSpan.FromSeconds(15);
+                });
+            },
+            services: s => s.AddSingleton<Probe>().AddMetrics().AddSingleton<IJobStore>(store));
+        using var metrics = new MeterCounts(host.Services);
+        var probe = host.Services.GetRequiredService<Probe>();
+        var id = await host.Client.EnqueueAsync(new Work("stale", "block"), new JobOptions { MaxAttempts = 1 });
+        await probe.StartedGate("stale").Task;
+        store.FailHeartbeats = true; // the worker looks crashed: its lease lapses
+        var sweeps = store.Recoveries;
+
+        host.Time.Advance(TimeSpan.FromSeconds(15));
+        await store.WaitForRecoveries(sweeps + 1);
+
+        Assert.True(SpinWait.SpinUntil(() => metrics["taskrunner.leases.recovered"] > 0, TimeSpan.FromSeconds(10)));
+        Assert.Equal(JobState.DeadLettered, (await store.GetAsync(id))!.State);
+        Assert.Equal(1, metrics["taskrunner.leases.recovered", "outcome", "dead_lettered"]);
+        Assert.Equal(0, metrics["taskrunner.leases.recovered", "outcome", "requeued"]);
+        probe.ReleaseGate("stale").Open();
+    }
 }
 
 [CollectionDefinition(nameof(DiagnosticsCollection), DisableParallelization = true)]

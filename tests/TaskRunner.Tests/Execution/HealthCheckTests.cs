@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using TaskRunner.Diagnostics;
 using TaskRunner.Storage;
+using TaskRunner.Tests.Sqlite;
 using TaskRunner.Tests.Support;
 
 namespace TaskRunner.Tests.Execution;
@@ -31,7 +32,7 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
-    public async Task An_open_circuit_makes_the_runner_degraded()
+    public async Task An_open_circuit_makes_the_runner_unhealthy_and_names_the_last_store_error()
     {
         var store = new FaultyJobStore(new InMemoryJobStore()) { FailClaims = true };
         await using var host = await RunnerHost.StartAsync(
@@ -46,7 +47,122 @@ public sealed class HealthCheckTests
         }
 
         var result = await CheckAsync(host);
-        Assert.Equal(HealthStatus.Degraded, result.Status);
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
         Assert.Contains("circuit", result.Description, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("database is locked (injected)", result.Description, StringComparison.Ordinal);
+        Assert.IsType<JobStoreException>(result.Exception);
+        Assert.Equal("database is locked (injected)", result.Data["lastStoreError"]);
+    }
+
+    [Fact]
+    public async Task A_dead_store_on_an_idle_queue_opens_the_circuit_turns_health_unhealthy_with_the_error_counts_failed_polls_and_recovers()
+    {
+        // A store with a change version (SQLite): an idle poll's only store call is that cheap read.
+        await using var factory = new SqliteStoreFactory();
+        await factory.InitializeAsync();
+        var store = new FaultyJobStore(factory.JobStore);
+        await using var host = await RunnerHost.StartAsync(
+            b => b.Configure(o =>
+            {
+                o.CircuitBreaker.FailureThreshold = 3;
+                o.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(10);
+                o.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(60);
+                o.StaleLeaseCheckInterval = TimeSpan.FromHours(1); // only the poll loop calls the store here
+            }),
+            services: s => s.AddMetrics().AddSingleton<IJobStore>(store));
+        using var metrics = new MeterCounts(host.Services);
+        host.AdvanceToNextPoll();
+        host.AdvanceToNextPoll();
+        var claims = store.ClaimCalls;
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
+
+        // The store dies: each idle poll's change check fails, and three failures open the circuit.
+        store.FailChangeChecks = true;
+        for (var i = 0; i < 3 && host.Monitor.CircuitState == CircuitBreakerState.Closed; i++)
+        {
+            var before = store.ChangeVersionCalls;
+            host.AdvanceToNextPoll();
+            Assert.True(SpinWait.SpinUntil(() => store.ChangeVersionCalls > before && (host.Monitor.CircuitState != CircuitBreakerState.Closed || host.Poller().IsSleeping), TimeSpan.FromSeconds(10)));
+        }
+
+        Assert.Equal(CircuitBreakerState.Open, host.Monitor.CircuitState);
+        Assert.Equal(claims, store.ClaimCalls); // the failures were the change checks alone
+        Assert.Equal(3, metrics["taskrunner.polls.failed", "queue", "default"]);
+        var unhealthy = await CheckAsync(host);
+        Assert.Equal(HealthStatus.Unhealthy, unhealthy.Status);
+        Assert.Contains("unable to open database file (injected)", unhealthy.Description, StringComparison.Ordinal);
+        Assert.Same(host.Monitor.LastStoreError, unhealthy.Exception);
+
+        // The store comes back: after the break a half-open probe succeeds, the circuit closes and health recovers.
+        store.FailChangeChecks = false;
+        for (var i = 0; i < 4 && host.Monitor.CircuitState != CircuitBreakerState.Closed; i++)
+        {
+            host.AdvanceToNextPoll();
+            SpinWait.SpinUntil(() => host.Monitor.CircuitState == CircuitBreakerState.Closed || host.Poller().IsSleeping, TimeSpan.FromSeconds(10));
+        }
+
+        Assert.True(SpinWait.SpinUntil(() => host.Monitor.CircuitState == CircuitBreakerState.Closed, TimeSpan.FromSeconds(10)));
+        Assert.Null(host.Monitor.LastStoreError);
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
+    }
+
+    [Fact]
+    public async Task A_store_failing_in_the_maintenance_loop_opens_the_circuit_and_health_turns_unhealthy_with_the_error()
+    {
+        var store = new FaultyJobStore(new InMemoryJobStore());
+        await using var host = await RunnerHost.StartAsync(
+            b =>
+            {
+                b.AddQueue("default", q => q.UseFixedInterval(p => p.Interval = TimeSpan.FromDays(1))); // no poll in between
+                b.Configure(o =>
+                {
+                    o.CircuitBreaker.FailureThreshold = 2;
+                    o.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(10);
+                    o.CircuitBreaker.BreakDuration = TimeSpan.FromHours(1);
+                    o.StaleLeaseCheckInterval = TimeSpan.FromMinutes(1);
+                });
+            },
+            services: s => s.AddSingleton<IJobStore>(store));
+        await store.WaitForRecoveries(1); // the sweep at start
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
+
+        // Recovery, counts and purge fail on every maintenance tick until the circuit opens.
+        store.FailMaintenance = true;
+        for (var tick = 1; tick <= 3 && host.Monitor.CircuitState == CircuitBreakerState.Closed; tick++)
+        {
+            host.Time.Advance(TimeSpan.FromMinutes(1));
+            await store.WaitForRecoveries(1 + tick);
+            SpinWait.SpinUntil(() => host.Monitor.CircuitState != CircuitBreakerState.Closed, TimeSpan.FromSeconds(2));
+        }
+
+        Assert.Equal(CircuitBreakerState.Open, host.Monitor.CircuitState);
+        var result = await CheckAsync(host);
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Contains("disk I/O error (injected)", result.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task One_failed_store_call_with_the_circuit_closed_is_degraded_and_a_success_makes_it_healthy_again()
+    {
+        var store = new FaultyJobStore(new InMemoryJobStore());
+        await using var host = await RunnerHost.StartAsync(b => { }, services: s => s.AddSingleton<IJobStore>(store));
+        await store.WaitForClaimCalls(1);
+
+        store.FailClaims = true;
+        var before = store.ClaimCalls;
+        host.AdvanceToNextPoll();
+        await store.WaitForClaimCalls(before + 1);
+        Assert.True(SpinWait.SpinUntil(() => host.Monitor.LastStoreError is not null && host.Poller().IsSleeping, TimeSpan.FromSeconds(10)));
+        var degraded = await CheckAsync(host);
+
+        store.FailClaims = false;
+        host.AdvanceToNextPoll();
+        Assert.True(SpinWait.SpinUntil(() => host.Monitor.LastStoreError is null, TimeSpan.FromSeconds(10)));
+        var healthy = await CheckAsync(host);
+
+        Assert.Equal(CircuitBreakerState.Closed, host.Monitor.CircuitState);
+        Assert.Equal(HealthStatus.Degraded, degraded.Status);
+        Assert.Contains("database is locked (injected)", degraded.Description, StringComparison.Ordinal);
+        Assert.Equal(HealthStatus.Healthy, healthy.Status);
     }
 }

@@ -14,6 +14,12 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public volatile bool FailHeartbeats;
 
+    /// <summary>Fails the change-version read, the only store call an idle poll makes on a store that has one.</summary>
+    public volatile bool FailChangeChecks;
+
+    /// <summary>Fails the maintenance loop's calls: stale-lease recovery, counts and purge.</summary>
+    public volatile bool FailMaintenance;
+
     /// <summary>When set, each claim call waits for it before going on (to observe the half-open state).</summary>
     public volatile Gate? HoldClaims;
 
@@ -89,6 +95,11 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
     {
         try
         {
+            if (FailMaintenance)
+            {
+                throw new JobStoreException("disk I/O error (injected)");
+            }
+
             return await inner.RecoverExpiredLeasesAsync(now, maxCount, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -101,13 +112,19 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public ValueTask<bool> RequeueAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.RequeueAsync(id, now, cancellationToken);
 
-    public ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default) => inner.PurgeAsync(request, cancellationToken);
+    public ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default) =>
+        FailMaintenance
+            ? ValueTask.FromException<int>(new JobStoreException("disk I/O error (injected)"))
+            : inner.PurgeAsync(request, cancellationToken);
 
     public ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default) => inner.GetAsync(id, cancellationToken);
 
     public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default) => inner.ListAsync(query, cancellationToken);
 
-    public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) => inner.CountAsync(queue, cancellationToken);
+    public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) =>
+        FailMaintenance
+            ? ValueTask.FromException<JobCounts>(new JobStoreException("disk I/O error (injected)"))
+            : inner.CountAsync(queue, cancellationToken);
 
     public ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default) => inner.GetBatchAsync(id, cancellationToken);
 
@@ -121,6 +138,8 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
             Polls.Enqueue((clock.GetUtcNow(), "check"));
         }
 
-        return inner.GetChangeVersionAsync(cancellationToken);
+        return FailChangeChecks
+            ? ValueTask.FromException<long>(new JobStoreException("unable to open database file (injected)"))
+            : inner.GetChangeVersionAsync(cancellationToken);
     }
 }
