@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace TaskRunner;
@@ -30,7 +31,7 @@ internal sealed class RecurringScheduler : BackgroundService
         SchedulerWakeup wakeup,
         IOptions<SchedulerOptions> options,
         TimeProvider time,
-        ILogger<RecurringScheduler> logger)
+        ILogger<RecurringScheduler>? logger = null)
     {
         _store = store;
         _jobStore = jobStore;
@@ -39,7 +40,7 @@ internal sealed class RecurringScheduler : BackgroundService
         _wakeup = wakeup;
         _options = options.Value;
         _time = time;
-        _logger = logger;
+        _logger = logger ?? NullLogger<RecurringScheduler>.Instance;
     }
 
     /// <summary>Test seam: raised each time the loop goes to sleep, with the instant it sleeps until, after its timer is
