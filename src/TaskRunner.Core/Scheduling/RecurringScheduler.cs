@@ -23,6 +23,9 @@ internal sealed class RecurringScheduler : BackgroundService
     private readonly Dictionary<string, CronSchedule> _schedules = new(StringComparer.Ordinal);
     private readonly PriorityQueue<string, DateTimeOffset> _due = new();
 
+    /// <summary>The longest a dispose waits for the cancelled loop; its store calls take the token, so it ends at once.</summary>
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(10);
+
     public RecurringScheduler(
         IScheduleStore store,
         IJobStore jobStore,
@@ -54,6 +57,21 @@ internal sealed class RecurringScheduler : BackgroundService
         if (_options.Enabled)
         {
             await base.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Disposed without <c>StopAsync</c> (a host disposed unstopped): the base class cancels the loop but does
+    /// not wait for it; waiting keeps it from using the store, which the container disposes next.</summary>
+    public override void Dispose()
+    {
+        base.Dispose();
+        try
+        {
+            ExecuteTask?.Wait(DisposeWait);
+        }
+        catch (AggregateException)
+        {
+            // The loop ends on its own exceptions; nothing is left running either way.
         }
     }
 
@@ -115,8 +133,9 @@ internal sealed class RecurringScheduler : BackgroundService
 
                 reload = await SleepUntilAsync(until, stoppingToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping: whatever a store call threw on the way out (cancelled, interrupted) is part of stopping.
                 break;
             }
 #pragma warning disable CA1031 // The loop must outlive a failing store call; it logs, waits and reloads.
