@@ -61,6 +61,11 @@ internal static partial class Log
 
     [LoggerMessage(31, LogLevel.Debug, "Maintenance ({Task}) skipped: the store circuit breaker is open")]
     public static partial void MaintenanceSkipped(ILogger logger, string task);
+    [LoggerMessage(40, LogLevel.Warning, "The host's shutdown timeout (HostOptions.ShutdownTimeout = {HostTimeout}) is shorter than TaskRunnerOptions.ShutdownTimeout ({ShutdownTimeout}): at shutdown running jobs get {Grace} to finish, then they are cancelled and handed back before the host gives up. Raise the host's timeout or lower ours to make them agree")]
+    public static partial void ShutdownTimeoutMismatch(ILogger logger, TimeSpan hostTimeout, TimeSpan shutdownTimeout, TimeSpan grace);
+
+    [LoggerMessage(41, LogLevel.Information, "TaskRunner node {NodeId} disposed without being stopped: stopping now, running jobs are cancelled and handed back")]
+    public static partial void DisposedRunning(ILogger logger, string nodeId);
 
     [LoggerMessage(18, LogLevel.Information, "Purged {Count} finished jobs in state {State}")]
     public static partial void Purged(ILogger logger, int count, JobState state);

@@ -23,12 +23,14 @@ internal sealed class JobClient(
     public async ValueTask<JobId> EnqueueAsync<TPayload>(TPayload payload, JobOptions? options = null, CancellationToken cancellationToken = default)
     {
         var registration = registry.GetForPayload(typeof(TPayload));
+        registration.CheckPayload(payload, nameof(payload));
         return (await StoreAsync([Build(registration, Serialize(payload), options, null)], cancellationToken).ConfigureAwait(false))[0].Id;
     }
 
     public async ValueTask<JobId> EnqueueAsync<TPayload>(string jobName, TPayload payload, JobOptions? options = null, CancellationToken cancellationToken = default)
     {
         var registration = registry.Get(jobName);
+        registration.CheckPayload(payload, nameof(payload));
         return (await StoreAsync([Build(registration, Serialize(payload), options, null)], cancellationToken).ConfigureAwait(false))[0].Id;
     }
 
@@ -53,6 +55,7 @@ internal sealed class JobClient(
         if (continuation is not null)
         {
             var registration = continuation.JobName is { } name ? registry.Get(name) : registry.GetForPayload(continuation.PayloadType);
+            registration.CheckPayload(continuation.Payload, nameof(continuation));
             next = Build(registration, JsonSerializer.SerializeToUtf8Bytes(continuation.Payload, continuation.PayloadType, _options.JsonSerializerOptions), continuation.Options, null);
             CheckPayloadSize(next.Payload.Length);
         }
@@ -167,6 +170,7 @@ internal sealed class JobClient(
             var i = 0;
             foreach (var payload in payloads)
             {
+                registration.CheckPayload(payload, nameof(payloads));
                 built[i++] = Build(registration, Serialize(payload), options, batchId);
             }
 
@@ -176,6 +180,7 @@ internal sealed class JobClient(
         var jobs = new List<NewJob>(16);
         foreach (var payload in payloads)
         {
+            registration.CheckPayload(payload, nameof(payloads));
             jobs.Add(Build(registration, Serialize(payload), options, batchId));
         }
 

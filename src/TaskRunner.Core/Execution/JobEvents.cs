@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using TaskRunner.Diagnostics;
 
 namespace TaskRunner;
 
 /// <summary>Delivers lifecycle events to the registered <see cref="IJobObserver"/>s; an observer that throws is logged and skipped.</summary>
-internal sealed class JobEvents(IEnumerable<IJobObserver> observers, ILogger<JobEvents> logger)
+internal sealed class JobEvents(IEnumerable<IJobObserver> observers, ILogger<JobEvents>? logger = null)
 {
+    private readonly ILogger _logger = logger ?? NullLogger<JobEvents>.Instance;
     private readonly IJobObserver[] _observers = [.. observers];
 
     public bool HasObservers => _observers.Length > 0;
@@ -22,7 +24,7 @@ internal sealed class JobEvents(IEnumerable<IJobObserver> observers, ILogger<Job
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                Log.ObserverFailed(logger, observer.GetType().Name, ex);
+                Log.ObserverFailed(_logger, observer.GetType().Name, ex);
             }
         }
     }

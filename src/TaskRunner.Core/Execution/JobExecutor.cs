@@ -9,6 +9,14 @@ namespace TaskRunner;
 /// the report for the store. Never throws: every failure becomes a retry, a dead letter, or a hand-back.</summary>
 internal sealed class JobExecutor(RunnerServices runner)
 {
+    // Payloads are read strictly whatever the host's options say: a missing constructor parameter or a null in a
+    // non-nullable member is an unreadable payload, dead-lettered at once, not a NullReferenceException retried to the end.
+    private readonly JsonSerializerOptions _payloadOptions = new(runner.Options.JsonSerializerOptions)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
     /// <summary>Runs <paramref name="job"/>; returns the report, or <see langword="null"/> when the lease was lost
     /// (the new owner reports instead).</summary>
     public async ValueTask<JobCompletion?> RunAsync(ClaimedJob job, WorkerContext context)
@@ -23,7 +31,7 @@ internal sealed class JobExecutor(RunnerServices runner)
         object? payload;
         try
         {
-            payload = registration.ReadPayload(job.Payload, runner.Options.JsonSerializerOptions);
+            payload = registration.ReadPayload(job.Payload, _payloadOptions);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {

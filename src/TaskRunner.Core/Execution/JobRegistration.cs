@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,6 +13,7 @@ internal abstract class JobRegistration
         HandlerType = handlerType;
         PayloadType = payloadType;
         Defaults = defaults;
+        AcceptsNullPayload = HandlerAcceptsNull(handlerType, payloadType);
     }
 
     public string Name { get; }
@@ -23,8 +25,64 @@ internal abstract class JobRegistration
     /// <summary>The job's own defaults (queue, priority, attempts, timeout...), below per-enqueue options.</summary>
     public JobOptions Defaults { get; }
 
-    /// <summary>Reads the payload. Throws <see cref="JsonException"/> (or <see cref="NotSupportedException"/>) when it cannot be read.</summary>
+    /// <summary>Whether the handler takes a <see langword="null"/> payload: its payload type is a <see cref="Nullable{T}"/>, or
+    /// its <c>ExecuteAsync</c> parameter is annotated nullable (<c>IJobHandler&lt;Report?&gt;</c>). The same rule as
+    /// <see cref="JsonSerializerOptions.RespectNullableAnnotations"/> applies to the members of the payload.</summary>
+    public bool AcceptsNullPayload { get; }
+
+    /// <summary>Reads the payload. Throws <see cref="JsonException"/> (or <see cref="NotSupportedException"/>) when it cannot be
+    /// read, including a <see langword="null"/> (or empty) payload for a handler that does not accept one.</summary>
     public abstract object? ReadPayload(ReadOnlyMemory<byte> json, JsonSerializerOptions options);
+
+    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="payload"/> is not a payload of this job: of
+    /// another type, or <see langword="null"/> for a handler that does not accept null.</summary>
+    public void CheckPayload<TPayload>(TPayload payload, string paramName)
+    {
+        if (payload is null)
+        {
+            if (!AcceptsNullPayload)
+            {
+                throw new ArgumentNullException(paramName,
+                    $"The payload of job '{Name}' is null, but {HandlerType.FullName} takes a non-nullable {PayloadType.FullName}.");
+            }
+        }
+        else if (typeof(TPayload) != PayloadType && !PayloadType.IsInstanceOfType(payload))
+        {
+            // The exact type (the usual case, and every enqueue by type) is decided without boxing a value-type payload.
+            var given = payload.GetType();
+            var declared = typeof(TPayload) == given || typeof(TPayload) == typeof(object) ? "" : $" (declared as {typeof(TPayload).FullName})";
+            throw new ArgumentException(
+                $"Job '{Name}' takes a payload of type {PayloadType.FullName}; the payload given is of type {given.FullName}{declared}. "
+                + "Pass a payload of the registered type, or enqueue the job registered for this type.",
+                paramName);
+        }
+    }
+
+    /// <summary>The message of the <see cref="JsonException"/> for a null payload the handler does not accept.</summary>
+    protected string NullPayloadMessage(bool empty) =>
+        $"The payload is {(empty ? "empty" : "JSON null")}, but {HandlerType.FullName} takes a non-nullable {PayloadType.FullName}.";
+
+    private static bool HandlerAcceptsNull(Type handlerType, Type payloadType)
+    {
+        if (payloadType.IsValueType)
+        {
+            return Nullable.GetUnderlyingType(payloadType) is not null;
+        }
+
+        // The annotation lives on the handler's implementing method (generic arguments lose theirs at run time). The
+        // interface is found by assignability, as IJobHandler<in T> lets a handler of a base type serve a derived payload.
+        var wanted = typeof(IJobHandler<>).MakeGenericType(payloadType);
+        var implemented = handlerType.IsInterface ? null : Array.Find(handlerType.GetInterfaces(), i =>
+            i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IJobHandler<>) && wanted.IsAssignableFrom(i));
+        if (implemented is null)
+        {
+            return false;
+        }
+
+        var map = handlerType.GetInterfaceMap(implemented);
+        var method = map.TargetMethods[Array.FindIndex(map.InterfaceMethods, m => m.Name == nameof(IJobHandler<>.ExecuteAsync))];
+        return new NullabilityInfoContext().Create(method.GetParameters()[0]).ReadState == NullabilityState.Nullable;
+    }
 
     /// <summary>Resolves the handler from <paramref name="services"/> and runs it.</summary>
     public abstract ValueTask InvokeAsync(IServiceProvider services, object? payload, JobContext context);
@@ -35,8 +93,11 @@ internal sealed class JobRegistration<THandler, TPayload>(string name, JobOption
     : JobRegistration(name, typeof(THandler), typeof(TPayload), defaults)
     where THandler : class, IJobHandler<TPayload>
 {
-    public override object? ReadPayload(ReadOnlyMemory<byte> json, JsonSerializerOptions options) =>
-        json.IsEmpty ? default(TPayload) : JsonSerializer.Deserialize<TPayload>(json.Span, options);
+    public override object? ReadPayload(ReadOnlyMemory<byte> json, JsonSerializerOptions options)
+    {
+        var payload = json.IsEmpty ? default : JsonSerializer.Deserialize<TPayload>(json.Span, options);
+        return payload is null && !AcceptsNullPayload ? throw new JsonException(NullPayloadMessage(json.IsEmpty)) : payload;
+    }
 
     public override ValueTask InvokeAsync(IServiceProvider services, object? payload, JobContext context) =>
         services.GetRequiredService<THandler>().ExecuteAsync((TPayload)payload!, context);

@@ -15,7 +15,7 @@ namespace TaskRunner;
 internal sealed class JobRunner(
     RunnerServices runner,
     IEnumerable<IStoreInitializer> initializers,
-    IServiceProvider services) : IHostedService, ITaskRunnerMonitor, IDisposable
+    IServiceProvider services) : IHostedService, ITaskRunnerMonitor, IDisposable, IAsyncDisposable
 {
     private const int RecoveryBatch = 1000;
 
@@ -26,9 +26,12 @@ internal sealed class JobRunner(
     private CompletionWriter? _completions;
     private Task _heartbeats = Task.CompletedTask;
     private Task _maintenance = Task.CompletedTask;
+    private Task _reportsWritten = Task.CompletedTask;
     private TaskRunnerState _state;
     private ResiliencePipeline _pipeline = ResiliencePipeline.Empty;
     private volatile Exception? _lastStoreError;
+    private TimeSpan? _hostShutdownTimeout;
+    private bool _disposed;
 
     public event EventHandler<TaskRunnerState>? StateChanged;
 
@@ -48,6 +51,16 @@ internal sealed class JobRunner(
     public int StaleLeasesRecovered { get; private set; }
 
     public Exception? LastStoreError => _lastStoreError;
+    /// <summary>Every loop of the runner: the queues' workers, the heartbeat, the maintenance and the report writer. Complete
+    /// once the runner has stopped, unless a handler that ignored its token still runs.</summary>
+    internal Task Loops => Task.WhenAll(
+        [.. _queues.Select(q => q.WorkersDone), _heartbeats, _maintenance, _reportsWritten]);
+
+    /// <summary>How long running jobs may finish at shutdown: <see cref="TaskRunnerOptions.ShutdownTimeout"/>, but never
+    /// past the host's own shutdown timeout less the time kept to cancel them and store their hand-backs.</summary>
+    internal TimeSpan ShutdownGrace => _hostShutdownTimeout is { } host
+        ? TimeSpan.FromTicks(Math.Min(runner.Options.ShutdownTimeout.Ticks, (host - HostShutdownTimeout.HandBackReserve(host)).Ticks))
+        : runner.Options.ShutdownTimeout;
 
     /// <summary>The last counted depth of a queue (-1 before the first count).</summary>
     internal long QueueDepth(string queue) => _queues.FirstOrDefault(q => q.Name == queue)?.LastQueueDepth ?? -1;
@@ -57,6 +70,12 @@ internal sealed class JobRunner(
         SetState(TaskRunnerState.Starting);
         try
         {
+            _hostShutdownTimeout = HostShutdownTimeout.Read(services);
+            if (_hostShutdownTimeout is { } hostTimeout && hostTimeout < runner.Options.ShutdownTimeout)
+            {
+                Log.ShutdownTimeoutMismatch(runner.Logger, hostTimeout, runner.Options.ShutdownTimeout, ShutdownGrace);
+            }
+
             foreach (var initializer in initializers)
             {
                 await initializer.InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -95,13 +114,19 @@ internal sealed class JobRunner(
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => StopAsync(ShutdownGrace, cancellationToken);
+
+    /// <summary>Stops claiming, gives running jobs <paramref name="grace"/> to finish, then cancels them and waits for their
+    /// hand-backs until <paramref name="cancellationToken"/> (the host giving up) fires.</summary>
+    private async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
         if (_state is not (TaskRunnerState.Running or TaskRunnerState.Starting))
         {
             return;
         }
 
+        // The grace counts from the stop request (the host's timeout does too), not from when claiming has stopped.
+        var deadline = runner.TimeProvider.GetUtcNow() + grace;
         SetState(TaskRunnerState.Stopping);
         await _stopClaiming.CancelAsync().ConfigureAwait(false);
         foreach (var queue in _queues)
@@ -112,7 +137,8 @@ internal sealed class JobRunner(
         var workers = Task.WhenAll(_queues.Select(q => q.WorkersDone));
         try
         {
-            await workers.WaitAsync(runner.Options.ShutdownTimeout, runner.TimeProvider, cancellationToken).ConfigureAwait(false);
+            var left = deadline - runner.TimeProvider.GetUtcNow();
+            await workers.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, runner.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
@@ -141,7 +167,8 @@ internal sealed class JobRunner(
 
         if (_completions is not null)
         {
-            await _completions.DrainAsync().ConfigureAwait(false);
+            _reportsWritten = _completions.DrainAsync();
+            await _reportsWritten.ConfigureAwait(false);
         }
 
         await _stopLoops.CancelAsync().ConfigureAwait(false);
@@ -150,13 +177,36 @@ internal sealed class JobRunner(
         SetState(TaskRunnerState.Stopped);
     }
 
-    public void Dispose()
+    /// <summary>Stops the runner if the host did not (<see cref="DisposeAsync"/>), then frees its resources.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>A runner disposed while running (a host disposed without <c>StopAsync</c>) stops first, with no grace:
+    /// claiming ends, running jobs are cancelled at once and handed back, and every loop ends before the services it uses
+    /// (the store) are disposed after it. A handler ignoring its token is waited for up to the shutdown timeout.</summary>
+    public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_state is TaskRunnerState.Running or TaskRunnerState.Starting)
+        {
+            Log.DisposedRunning(runner.Logger, runner.Node.Id);
+            using var patience = new CancellationTokenSource(runner.Options.ShutdownTimeout, runner.TimeProvider);
+            await StopAsync(TimeSpan.Zero, patience.Token).ConfigureAwait(false);
+        }
+
         _stopClaiming.Dispose();
         _stopLoops.Dispose();
         foreach (var queue in _queues)
         {
-            queue.Dispose();
+            // A slot whose handler ignored cancellation still uses its context when the handler returns: leave it be.
+            if (queue.WorkersDone.IsCompleted)
+            {
+                queue.Dispose();
+            }
         }
     }
 

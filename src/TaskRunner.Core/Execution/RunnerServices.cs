@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using TaskRunner.Diagnostics;
 
@@ -18,7 +19,7 @@ internal sealed class RunnerServices(
     TaskRunnerDiagnostics diagnostics,
     NodeIdentity node,
     SchedulerWakeup scheduler,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory? loggerFactory = null)
 {
     public IJobStore Store { get; } = store;
 
@@ -43,7 +44,7 @@ internal sealed class RunnerServices(
     /// <summary>Wakes the scheduler, which sleeps until the earliest stored run-at (delayed jobs, retries).</summary>
     public SchedulerWakeup Scheduler { get; } = scheduler;
 
-    public ILogger Logger { get; } = loggerFactory.CreateLogger("TaskRunner");
+    public ILogger Logger { get; } = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("TaskRunner");
 
     public RetryBackoff Backoff { get; } = new(options.Value.RetryBaseDelay, options.Value.RetryMaxDelay);
 }

@@ -2,8 +2,6 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using TaskRunner;
 using TaskRunner.Diagnostics;
@@ -32,8 +30,9 @@ public static class TaskRunnerServiceCollectionExtensions
         services.AddOptions<TaskRunnerOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TaskRunnerOptions>, TaskRunnerOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
-        services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+
+        // No logging defaults: AddLogging registers its factory with TryAdd, so a NullLoggerFactory added here (before the
+        // host's AddLogging) would silence the whole app. Our services take ILoggerFactory/ILogger<T> as optional instead.
 
         services.TryAddSingleton<IJobStore, InMemoryJobStore>();
         services.TryAddSingleton<ILockStore, InMemoryLockStore>();

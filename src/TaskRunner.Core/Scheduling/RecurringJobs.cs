@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace TaskRunner;
@@ -27,7 +28,7 @@ internal sealed class RecurringJobs : IRecurringJobs
         TimeProvider time,
         IOptions<TaskRunnerOptions> options,
         IEnumerable<RecurringJobRegistration> registrations,
-        ILogger<RecurringJobs> logger)
+        ILogger<RecurringJobs>? logger = null)
     {
         _store = store;
         _submitter = submitter;
@@ -36,7 +37,7 @@ internal sealed class RecurringJobs : IRecurringJobs
         _time = time;
         _json = options.Value.JsonSerializerOptions;
         _registrations = [.. registrations];
-        _logger = logger;
+        _logger = logger ?? NullLogger<RecurringJobs>.Instance;
     }
 
     /// <summary>The idempotency key of a schedule's regular occurrence: the same on every node, so the job store keeps one

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace TaskRunner;
@@ -22,6 +23,9 @@ internal sealed class RecurringScheduler : BackgroundService
     private readonly Dictionary<string, CronSchedule> _schedules = new(StringComparer.Ordinal);
     private readonly PriorityQueue<string, DateTimeOffset> _due = new();
 
+    /// <summary>The longest a dispose waits for the cancelled loop; its store calls take the token, so it ends at once.</summary>
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(10);
+
     public RecurringScheduler(
         IScheduleStore store,
         IJobStore jobStore,
@@ -30,7 +34,7 @@ internal sealed class RecurringScheduler : BackgroundService
         SchedulerWakeup wakeup,
         IOptions<SchedulerOptions> options,
         TimeProvider time,
-        ILogger<RecurringScheduler> logger)
+        ILogger<RecurringScheduler>? logger = null)
     {
         _store = store;
         _jobStore = jobStore;
@@ -39,7 +43,7 @@ internal sealed class RecurringScheduler : BackgroundService
         _wakeup = wakeup;
         _options = options.Value;
         _time = time;
-        _logger = logger;
+        _logger = logger ?? NullLogger<RecurringScheduler>.Instance;
     }
 
     /// <summary>Test seam: raised each time the loop goes to sleep, with the instant it sleeps until, after its timer is
@@ -53,6 +57,21 @@ internal sealed class RecurringScheduler : BackgroundService
         if (_options.Enabled)
         {
             await base.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Disposed without <c>StopAsync</c> (a host disposed unstopped): the base class cancels the loop but does
+    /// not wait for it; waiting keeps it from using the store, which the container disposes next.</summary>
+    public override void Dispose()
+    {
+        base.Dispose();
+        try
+        {
+            ExecuteTask?.Wait(DisposeWait);
+        }
+        catch (AggregateException)
+        {
+            // The loop ends on its own exceptions; nothing is left running either way.
         }
     }
 
@@ -114,8 +133,9 @@ internal sealed class RecurringScheduler : BackgroundService
 
                 reload = await SleepUntilAsync(until, stoppingToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping: whatever a store call threw on the way out (cancelled, interrupted) is part of stopping.
                 break;
             }
 #pragma warning disable CA1031 // The loop must outlive a failing store call; it logs, waits and reloads.
