@@ -26,6 +26,7 @@ internal sealed class JobRunner(
     private CompletionWriter? _completions;
     private Task _heartbeats = Task.CompletedTask;
     private Task _maintenance = Task.CompletedTask;
+    private Task _dueTimes = Task.CompletedTask;
     private TaskRunnerState _state;
 
     public event EventHandler<TaskRunnerState>? StateChanged;
@@ -74,6 +75,9 @@ internal sealed class JobRunner(
                 queue.Start(_stopClaiming.Token);
             }
 
+            // Due times of delayed jobs and retries wake the pollers whether or not the recurring scheduler runs here.
+            _dueTimes = Task.Run(() => runner.DueTimes.RunAsync(_stopClaiming.Token), CancellationToken.None);
+
             // Timers are created here, not in the loops, so their first tick is measured from the start.
             var heartbeatTimer = new PeriodicTimer(runner.Options.HeartbeatInterval, runner.TimeProvider);
             var maintenanceTimer = new PeriodicTimer(runner.Options.StaleLeaseCheckInterval, runner.TimeProvider);
@@ -104,6 +108,8 @@ internal sealed class JobRunner(
         {
             await queue.StopClaimingAsync().ConfigureAwait(false);
         }
+
+        await _dueTimes.ConfigureAwait(false);
 
         var workers = Task.WhenAll(_queues.Select(q => q.WorkersDone));
         try

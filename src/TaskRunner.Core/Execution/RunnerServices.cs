@@ -17,7 +17,7 @@ internal sealed class RunnerServices(
     LocalSignals signals,
     TaskRunnerDiagnostics diagnostics,
     NodeIdentity node,
-    SchedulerWakeup scheduler,
+    DueTimeWaker dueTimes,
     ILoggerFactory loggerFactory)
 {
     public IJobStore Store { get; } = store;
@@ -40,8 +40,8 @@ internal sealed class RunnerServices(
 
     public NodeIdentity Node { get; } = node;
 
-    /// <summary>Wakes the scheduler, which sleeps until the earliest stored run-at (delayed jobs, retries).</summary>
-    public SchedulerWakeup Scheduler { get; } = scheduler;
+    /// <summary>Wakes the pollers when delayed jobs and retries fall due; told of each local run-at.</summary>
+    public DueTimeWaker DueTimes { get; } = dueTimes;
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger("TaskRunner");
 
