@@ -57,7 +57,7 @@ public sealed class ScheduledWindowEngineTests
                 await host.Client.EnqueueAsync(new Work("another"), new JobOptions { Queue = Nightly });
                 break;
             case "due-job":
-                var due = host.Time.GetUtcNow().AddSeconds(30);
+                var due = host.Time.GetUtcNow().AddSeconds(1); // within the store check, so the waker sleeps until it
                 var delayed = await host.Client.EnqueueAsync(new Work("delayed"), new JobOptions { RunAt = due });
                 var sleep = host.Services.GetRequiredService<DueTimeWaker>().Sleep;
                 Assert.True(SpinWait.SpinUntil(() => sleep.IsSleeping && sleep.WakeAt == due, TimeSpan.FromSeconds(10)));
