@@ -50,8 +50,8 @@ internal sealed class ScheduledWindowPolling : IPollingStrategy
         return IsInside(now) ? Fit(now, _inner.Decide(outcome)) : UntilNextOpening(now);
     }
 
-    /// <summary>Outside the windows no wake-up may claim: the wait is until the next opening.</summary>
-    public TimeSpan GetClaimDelay(DateTimeOffset now) => IsInside(now) ? TimeSpan.Zero : UntilNextOpening(now).Delay;
+    /// <summary>Outside the windows no wake-up may claim: the wait is until the next opening. Inside, the inner strategy has its say.</summary>
+    public TimeSpan GetClaimDelay(DateTimeOffset now) => IsInside(now) ? _inner.GetClaimDelay(now) : UntilNextOpening(now).Delay;
 
     /// <summary>Whether some window is open at <paramref name="instant"/>.</summary>
     internal bool IsInside(DateTimeOffset instant)
