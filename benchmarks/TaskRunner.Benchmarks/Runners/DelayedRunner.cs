@@ -6,7 +6,9 @@ namespace TaskRunner.Benchmarks.Runners;
 /// <c>delayed</c>: on an idle runner (the default idle-backoff polling), enqueue <c>--jobs</c> delayed jobs (default 200)
 /// whose run-ats are spread evenly over <c>--min-ms</c>–<c>--max-ms</c> from now (default 500–3000), in a shuffled order,
 /// and measure how late each starts: from its run-at to the handler's first line. 20 delayed warm-up jobs run first and
-/// are not counted. Prints <c>start_deviation_ms_p50</c>, <c>_p99</c> and <c>_max</c>.
+/// are not counted. Prints <c>start_deviation_ms_p50</c>, <c>_p99</c> and <c>_max</c>, and the same figures of bare timers
+/// (<c>timer_deviation_ms_*</c>: one <c>Task.Delay</c> per run-at of the same spread, no engine) measured right after in the
+/// same process: on a loaded machine that is the floor no engine can beat.
 /// </summary>
 internal static class DelayedRunner
 {
@@ -34,16 +36,23 @@ internal static class DelayedRunner
         await RunRoundAsync(host, probe, Warmup, 50, 250).ConfigureAwait(false);
         var deviations = await RunRoundAsync(host, probe, jobs, minMs, maxMs).ConfigureAwait(false);
 
-        Array.Sort(deviations);
-        Figures.Print("start_deviation_ms_p50", Figures.Percentile(deviations, 50));
-        Figures.Print("start_deviation_ms_p99", Figures.Percentile(deviations, 99));
-        Figures.Print("start_deviation_ms_max", deviations[^1]);
+        var timers = await TimerRoundAsync(jobs, minMs, maxMs).ConfigureAwait(false);
+
+        Print("start_deviation_ms", deviations);
+        Print("timer_deviation_ms", timers);
     }
 
-    /// <summary>Enqueues <paramref name="count"/> delayed jobs and returns how late each started, in milliseconds.</summary>
-    private static async Task<double[]> RunRoundAsync(BenchHost host, DelayedProbe probe, int count, int minMs, int maxMs)
+    private static void Print(string name, double[] deviations)
     {
-        var done = probe.Expect(count);
+        Array.Sort(deviations);
+        Figures.Print($"{name}_p50", Figures.Percentile(deviations, 50));
+        Figures.Print($"{name}_p99", Figures.Percentile(deviations, 99));
+        Figures.Print($"{name}_max", deviations[^1]);
+    }
+
+    /// <summary>The spread of run-ats, in a shuffled order.</summary>
+    private static double[] Offsets(int count, int minMs, int maxMs)
+    {
         var offsets = new double[count];
         for (var i = 0; i < count; i++)
         {
@@ -51,6 +60,27 @@ internal static class DelayedRunner
         }
 
         new Random(42).Shuffle(offsets);
+        return offsets;
+    }
+
+    /// <summary>How late bare timers for the same run-ats fire, in milliseconds.</summary>
+    private static async Task<double[]> TimerRoundAsync(int count, int minMs, int maxMs)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        var rounds = Offsets(count, minMs, maxMs).Select(async offset =>
+        {
+            var runAt = now.AddMilliseconds(offset);
+            await Task.Delay(runAt - TimeProvider.System.GetUtcNow()).ConfigureAwait(false);
+            return (TimeProvider.System.GetUtcNow() - runAt).TotalMilliseconds;
+        });
+        return await Task.WhenAll(rounds).ConfigureAwait(false);
+    }
+
+    /// <summary>Enqueues <paramref name="count"/> delayed jobs and returns how late each started, in milliseconds.</summary>
+    private static async Task<double[]> RunRoundAsync(BenchHost host, DelayedProbe probe, int count, int minMs, int maxMs)
+    {
+        var done = probe.Expect(count);
+        var offsets = Offsets(count, minMs, maxMs);
         var now = TimeProvider.System.GetUtcNow();
         for (var i = 0; i < count; i++)
         {
