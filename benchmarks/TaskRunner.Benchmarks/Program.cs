@@ -3,7 +3,7 @@ using TaskRunner.Benchmarks.Runners;
 
 namespace TaskRunner.Benchmarks;
 
-/// <summary>Entry point: <c>e2e</c>, <c>latency</c>, <c>punctuality</c> and <c>sqlite-limit</c> run the end-to-end
+/// <summary>Entry point: <c>e2e</c>, <c>latency</c>, <c>delayed</c>, <c>punctuality</c> and <c>sqlite-limit</c> run the end-to-end
 /// measurements; anything else goes to BenchmarkDotNet (e.g. <c>--filter *Lock*</c>).</summary>
 internal static class Program
 {
@@ -20,6 +20,9 @@ internal static class Program
                     return 0;
                 case "latency":
                     await LatencyRunner.RunAsync(options.Value).ConfigureAwait(false);
+                    return 0;
+                case "delayed":
+                    await DelayedRunner.RunAsync(options.Value).ConfigureAwait(false);
                     return 0;
                 case "punctuality":
                     await PunctualityRunner.RunAsync(options.Value).ConfigureAwait(false);

@@ -106,7 +106,8 @@ internal sealed class SqliteJobStore : IJobStore
     private const string CountBatchSql = "SELECT state, count(*) FROM jobs WHERE batch_id = @batch_id GROUP BY state";
 
     private const string NextRunAtSql =
-        "SELECT min(x) FROM (SELECT min(run_at) AS x FROM jobs WHERE state = 0 UNION ALL SELECT min(run_at) FROM jobs WHERE state = 4)";
+        "SELECT min(x) FROM (SELECT min(run_at) AS x FROM jobs WHERE state = 0 AND run_at > @now " +
+        "UNION ALL SELECT min(run_at) FROM jobs WHERE state = 4 AND run_at > @now)";
 
     private const string InsertBatchSql =
         "INSERT INTO batches (id, created_at, has_continuation, c_name, c_queue, c_payload, c_priority, c_run_at, c_max_attempts, c_timeout, " +
@@ -576,10 +577,12 @@ internal sealed class SqliteJobStore : IJobStore
             }
         }, cancellationToken);
 
-    public ValueTask<DateTimeOffset?> GetNextRunAtAsync(CancellationToken cancellationToken = default) =>
-        _database.ReadAsync(0, static (session, _) =>
+    public ValueTask<DateTimeOffset?> GetNextRunAtAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync(SqliteValues.Ticks(now), static (session, now) =>
         {
-            var value = session.Command(NextRunAtSql).ExecuteScalar();
+            var next = session.Command(NextRunAtSql, "@now");
+            next.Set(0, now);
+            var value = next.ExecuteScalar();
             return value is long ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : (DateTimeOffset?)null;
         }, cancellationToken);
 

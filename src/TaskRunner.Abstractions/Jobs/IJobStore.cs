@@ -65,8 +65,12 @@ public interface IJobStore
     /// <summary>Reads a batch's progress.</summary>
     ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default);
 
-    /// <summary>The earliest run-at among scheduled and failed jobs, so a scheduler can sleep until then.</summary>
-    ValueTask<DateTimeOffset?> GetNextRunAtAsync(CancellationToken cancellationToken = default);
+    /// <summary>The earliest run-at after <paramref name="now"/> among scheduled and failed jobs, so the engine can sleep
+    /// until then. Jobs due at or before <paramref name="now"/> are not reported: they are claimable already, and a job
+    /// that stays unclaimed (its queue busy or served elsewhere) must not hide the due times after it.</summary>
+    /// <param name="now">The current time; a store may treat jobs due by then as pending.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<DateTimeOffset?> GetNextRunAtAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>A value that changes whenever any process writes to the store (see <see cref="JobStoreCapabilities.ChangeVersion"/>).</summary>
     /// <exception cref="NotSupportedException">The store does not declare <see cref="JobStoreCapabilities.ChangeVersion"/>.</exception>

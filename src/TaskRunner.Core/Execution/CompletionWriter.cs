@@ -85,7 +85,7 @@ internal sealed class CompletionWriter
         var raise = _runner.Events.HasObservers;
         var now = _runner.TimeProvider.GetUtcNow();
         var anyBatch = false;
-        var anyRetry = false;
+        DateTimeOffset? earliestRetry = null;
         foreach (var (job, completion, duration) in batch)
         {
             if (rejected is null || (rejected.Count > 0 && rejected.Contains(job.Id)))
@@ -95,7 +95,14 @@ internal sealed class CompletionWriter
             }
 
             anyBatch |= job.BatchId is not null;
-            anyRetry |= completion.Outcome == JobOutcome.Failed;
+            if (completion.Outcome == JobOutcome.Failed)
+            {
+                var retryAt = completion.RetryAt ?? now;
+                if (earliestRetry is null || retryAt < earliestRetry)
+                {
+                    earliestRetry = retryAt;
+                }
+            }
             if (job.ConcurrencyKey is not null || completion.Outcome == JobOutcome.Released)
             {
                 // The key is free again, or the job is back: a waiting job of this queue may be claimable now.
@@ -128,9 +135,9 @@ internal sealed class CompletionWriter
             }
         }
 
-        if (anyRetry)
+        if (earliestRetry is { } retry)
         {
-            _runner.Scheduler.Notify(); // a retry time may now be the earliest run-at
+            _runner.DueTimes.Notify(retry); // it may now be the earliest run-at
         }
 
         if (anyBatch)

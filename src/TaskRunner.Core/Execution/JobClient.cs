@@ -14,7 +14,7 @@ internal sealed class JobClient(
     LocalSignals signals,
     TaskRunnerDiagnostics diagnostics,
     JobEvents events,
-    SchedulerWakeup scheduler) : IJobClient, IJobSubmitter
+    DueTimeWaker dueTimes) : IJobClient, IJobSubmitter
 {
     private const int MaxKeyLength = 200;
     private static readonly TimeSpan BatchRecheckInterval = TimeSpan.FromSeconds(1);
@@ -149,7 +149,7 @@ internal sealed class JobClient(
 
             if (job.RunAt > now)
             {
-                scheduler.Notify(); // it sleeps until the earliest run-at, which may now be this one
+                dueTimes.Notify(job.RunAt); // it sleeps until the earliest run-at, which may now be this one
             }
             else if (!ReferenceEquals(job.Queue, lastQueue))
             {

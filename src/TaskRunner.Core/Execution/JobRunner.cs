@@ -27,6 +27,7 @@ internal sealed class JobRunner(
     private Task _heartbeats = Task.CompletedTask;
     private Task _maintenance = Task.CompletedTask;
     private Task _reportsWritten = Task.CompletedTask;
+    private Task _dueTimes = Task.CompletedTask;
     private TaskRunnerState _state;
     private ResiliencePipeline _pipeline = ResiliencePipeline.Empty;
     private volatile Exception? _lastStoreError;
@@ -54,7 +55,7 @@ internal sealed class JobRunner(
     /// <summary>Every loop of the runner: the queues' workers, the heartbeat, the maintenance and the report writer. Complete
     /// once the runner has stopped, unless a handler that ignored its token still runs.</summary>
     internal Task Loops => Task.WhenAll(
-        [.. _queues.Select(q => q.WorkersDone), _heartbeats, _maintenance, _reportsWritten]);
+        [.. _queues.Select(q => q.WorkersDone), _heartbeats, _maintenance, _reportsWritten, _dueTimes]);
 
     /// <summary>How long running jobs may finish at shutdown: <see cref="TaskRunnerOptions.ShutdownTimeout"/>, but never
     /// past the host's own shutdown timeout less the time kept to cancel them and store their hand-backs.</summary>
@@ -97,6 +98,9 @@ internal sealed class JobRunner(
                 queue.Start(_stopClaiming.Token);
             }
 
+            // Due times of delayed jobs and retries wake the pollers whether or not the recurring scheduler runs here.
+            _dueTimes = Task.Run(() => runner.DueTimes.RunAsync(_stopClaiming.Token), CancellationToken.None);
+
             // Timers are created here, not in the loops, so their first tick is measured from the start.
             var heartbeatTimer = new PeriodicTimer(runner.Options.HeartbeatInterval, runner.TimeProvider);
             var maintenanceTimer = new PeriodicTimer(runner.Options.StaleLeaseCheckInterval, runner.TimeProvider);
@@ -133,6 +137,8 @@ internal sealed class JobRunner(
         {
             await queue.StopClaimingAsync().ConfigureAwait(false);
         }
+
+        await _dueTimes.ConfigureAwait(false);
 
         var workers = Task.WhenAll(_queues.Select(q => q.WorkersDone));
         try

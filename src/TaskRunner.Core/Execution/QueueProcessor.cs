@@ -92,6 +92,23 @@ internal sealed class QueueProcessor : IDisposable
         var woken = true;
         while (!stop.IsCancellationRequested)
         {
+            // Every wake-up ends up here, so a strategy's "not now" holds whatever woke the loop; one that came meanwhile
+            // is kept, so the claim that follows does not skip as "nothing changed".
+            var notYet = _strategy.GetClaimDelay(_runner.TimeProvider.GetUtcNow());
+            if (notYet > TimeSpan.Zero)
+            {
+                try
+                {
+                    woken |= await _wake.WaitAsync(notYet, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
             var want = Math.Min(Math.Min(decision.BatchSize, _queue.BatchSize), Capacity - InFlight);
             var granted = want <= 0 ? 0 : _global?.TryTake(_queue.Name, want) ?? want;
             if (granted <= 0)

@@ -18,7 +18,7 @@ internal sealed class RunnerServices(
     LocalSignals signals,
     TaskRunnerDiagnostics diagnostics,
     NodeIdentity node,
-    SchedulerWakeup scheduler,
+    DueTimeWaker dueTimes,
     ILoggerFactory? loggerFactory = null)
 {
     public IJobStore Store { get; } = store;
@@ -41,8 +41,8 @@ internal sealed class RunnerServices(
 
     public NodeIdentity Node { get; } = node;
 
-    /// <summary>Wakes the scheduler, which sleeps until the earliest stored run-at (delayed jobs, retries).</summary>
-    public SchedulerWakeup Scheduler { get; } = scheduler;
+    /// <summary>Wakes the pollers when delayed jobs and retries fall due; told of each local run-at.</summary>
+    public DueTimeWaker DueTimes { get; } = dueTimes;
 
     public ILogger Logger { get; } = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("TaskRunner");
 

@@ -43,6 +43,7 @@ public static class TaskRunnerServiceCollectionExtensions
         services.TryAddSingleton(sp => new JobRegistry(sp.GetServices<JobRegistration>()));
         services.TryAddSingleton(sp => new TaskRunnerDiagnostics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<LocalSignals>();
+        services.TryAddSingleton<DueTimeWaker>();
         services.TryAddSingleton<JobEvents>();
         services.TryAddSingleton<RunnerServices>();
         services.TryAddSingleton<JobClient>();

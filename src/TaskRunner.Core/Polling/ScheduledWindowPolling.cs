@@ -46,9 +46,12 @@ internal sealed class ScheduledWindowPolling : IPollingStrategy
     {
         var now = outcome.Now;
 
-        // Outside a window the poll was an early wake-up (a local enqueue); the inner strategy only sees polls it asked for.
+        // Outside a window (a poll that began just before the close) the inner strategy has no say: it only sees polls inside.
         return IsInside(now) ? Fit(now, _inner.Decide(outcome)) : UntilNextOpening(now);
     }
+
+    /// <summary>Outside the windows no wake-up may claim: the wait is until the next opening. Inside, the inner strategy has its say.</summary>
+    public TimeSpan GetClaimDelay(DateTimeOffset now) => IsInside(now) ? _inner.GetClaimDelay(now) : UntilNextOpening(now).Delay;
 
     /// <summary>Whether some window is open at <paramref name="instant"/>.</summary>
     internal bool IsInside(DateTimeOffset instant)

@@ -5,14 +5,14 @@ using Microsoft.Extensions.Options;
 
 namespace TaskRunner;
 
-/// <summary>Fires recurring schedules and wakes the local pollers when delayed jobs fall due. Runs in every process:
-/// each occurrence is submitted with its occurrence key, so the job store keeps exactly one job per occurrence however
-/// many schedulers fire it. Next fire times sit in a priority queue; the loop sleeps until the earliest one, the next
-/// delayed job's run-at or the next store check, whichever is first, and a local change ends the sleep at once.</summary>
+/// <summary>Fires recurring schedules. Runs in every process: each occurrence is submitted with its occurrence key, so
+/// the job store keeps exactly one job per occurrence however many schedulers fire it. Next fire times sit in a priority
+/// queue; the loop sleeps until the earliest one or the next store check, whichever is first, and a local change ends
+/// the sleep at once. Delayed jobs and retries are not its business: the engine's <see cref="DueTimeWaker"/> wakes the
+/// pollers for them, also where this scheduler is disabled.</summary>
 internal sealed class RecurringScheduler : BackgroundService
 {
     private readonly IScheduleStore _store;
-    private readonly IJobStore _jobStore;
     private readonly IJobSubmitter _submitter;
     private readonly RecurringJobs _recurringJobs;
     private readonly SchedulerWakeup _wakeup;
@@ -28,7 +28,6 @@ internal sealed class RecurringScheduler : BackgroundService
 
     public RecurringScheduler(
         IScheduleStore store,
-        IJobStore jobStore,
         IJobSubmitter submitter,
         RecurringJobs recurringJobs,
         SchedulerWakeup wakeup,
@@ -37,7 +36,6 @@ internal sealed class RecurringScheduler : BackgroundService
         ILogger<RecurringScheduler>? logger = null)
     {
         _store = store;
-        _jobStore = jobStore;
         _submitter = submitter;
         _recurringJobs = recurringJobs;
         _wakeup = wakeup;
@@ -80,8 +78,6 @@ internal sealed class RecurringScheduler : BackgroundService
         long? knownVersion = null;
         var reload = true;
         var nextStoreCheck = DateTimeOffset.MinValue;
-        DateTimeOffset? nextRunAt = null;
-        var lastDelayedWake = DateTimeOffset.MinValue;
 
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -100,35 +96,16 @@ internal sealed class RecurringScheduler : BackgroundService
                         knownVersion = version;
                     }
 
-                    nextRunAt = await _jobStore.GetNextRunAtAsync(stoppingToken).ConfigureAwait(false);
                     nextStoreCheck = now + _options.StoreCheckInterval;
                     reload = false;
                 }
 
                 await FireDueAsync(now, stoppingToken).ConfigureAwait(false);
 
-                if (nextRunAt is { } runAt && runAt <= now)
-                {
-                    // Wake the pollers once per due run-at; the store keeps reporting it until a worker claims the job,
-                    // and the pollers' own polling covers a job they cannot take at once.
-                    if (runAt > lastDelayedWake)
-                    {
-                        _submitter.Wake();
-                        lastDelayedWake = runAt;
-                    }
-
-                    nextRunAt = null;
-                }
-
                 var until = nextStoreCheck;
                 if (_due.TryPeek(out _, out var earliest) && earliest < until)
                 {
                     until = earliest;
-                }
-
-                if (nextRunAt is { } delayed && delayed < until)
-                {
-                    until = delayed;
                 }
 
                 reload = await SleepUntilAsync(until, stoppingToken).ConfigureAwait(false);

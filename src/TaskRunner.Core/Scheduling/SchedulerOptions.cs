@@ -7,8 +7,9 @@ public sealed class SchedulerOptions
     /// <value>Defaults to <see langword="true"/>.</value>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>How often the scheduler asks the stores whether another process changed a schedule or stored a delayed
-    /// job. Local changes wake it at once.</summary>
+    /// <summary>How often this process asks the stores whether another process changed a schedule (the scheduler) or
+    /// stored a delayed job or retry (the engine's due-time wake-ups, which run also when <see cref="Enabled"/> is
+    /// <see langword="false"/>). Local changes are seen at once.</summary>
     /// <value>Defaults to 2 seconds. Range 100 ms–5 minutes.</value>
     public TimeSpan StoreCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
 

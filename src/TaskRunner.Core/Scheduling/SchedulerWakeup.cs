@@ -1,12 +1,12 @@
 namespace TaskRunner;
 
-/// <summary>Wakes this process's scheduler early: a schedule changed here, or a delayed job was stored here. A
-/// notification is never lost: one sent while the scheduler is busy ends its next sleep at once.</summary>
+/// <summary>Wakes this process's scheduler early: a schedule changed here. A notification is never lost: one sent while
+/// the scheduler is busy ends its next sleep at once.</summary>
 internal sealed class SchedulerWakeup
 {
     private TaskCompletionSource _pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Ends the scheduler's current or next sleep and makes it re-read the stores.</summary>
+    /// <summary>Ends the scheduler's current or next sleep and makes it re-read the schedules.</summary>
     public void Notify() => Volatile.Read(ref _pending).TrySetResult();
 
     /// <summary>Completes when <see cref="Notify"/> was called since the last <see cref="Reset"/>.</summary>

@@ -371,10 +371,12 @@ internal sealed class InMemoryJobStore : IJobStore
         }
     }
 
-    public ValueTask<DateTimeOffset?> GetNextRunAtAsync(CancellationToken cancellationToken = default)
+    public ValueTask<DateTimeOffset?> GetNextRunAtAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
+            // Due jobs are pending by now (the claim would promote them just the same); what is left is in the future.
+            PromoteDue(now);
             while (_delayed.TryPeek(out var entry, out var ticks))
             {
                 if (entry.InDelayedHeap && entry.RunAt.UtcTicks == ticks)

@@ -895,19 +895,41 @@ public abstract class JobStoreContract<TFactory> : StoreContract<TFactory>
     [Fact]
     public async Task Next_run_at_is_the_earliest_scheduled_or_failed_run_at()
     {
-        Assert.Null(await Store.GetNextRunAtAsync());
+        Assert.Null(await Store.GetNextRunAtAsync(T0));
         await Enqueue(Job("pending"));
-        Assert.Null(await Store.GetNextRunAtAsync());
+        Assert.Null(await Store.GetNextRunAtAsync(T0));
 
         await Enqueue(Job("in-ten", runAt: T0.AddMinutes(10)));
         await Enqueue(Job("in-five", runAt: T0.AddMinutes(5)));
-        Assert.Equal(T0.AddMinutes(5), await Store.GetNextRunAtAsync());
+        Assert.Equal(T0.AddMinutes(5), await Store.GetNextRunAtAsync(T0));
 
         var failing = await Enqueue(Job("failing", priority: 9, maxAttempts: 3));
         var claimed = Assert.Single(await Claim(1));
         Assert.Equal(failing, claimed.Id);
         await Store.CompleteAsync([JobCompletion.Failed(failing, claimed.LeaseToken, new JobError("E", "m"), T0.AddMinutes(2))], T0);
-        Assert.Equal(T0.AddMinutes(2), await Store.GetNextRunAtAsync());
+        Assert.Equal(T0.AddMinutes(2), await Store.GetNextRunAtAsync(T0));
+    }
+
+    [Fact]
+    public async Task Next_run_at_is_after_now_so_a_due_job_nobody_claims_hides_no_later_one()
+    {
+        // The due-time wake-ups ask for the next run-at right after waking for one: a job due by then (say, on a queue no
+        // process here serves) is claimable already and must not be reported again in place of the next one.
+        await Enqueue(Job("due", queue: "elsewhere", runAt: T0.AddSeconds(1)));
+        await Enqueue(Job("next", runAt: T0.AddSeconds(2)));
+        var failing = await Enqueue(Job("failing", maxAttempts: 3));
+        var claimed = Assert.Single(await Claim(1));
+        Assert.Equal(failing, claimed.Id);
+        await Store.CompleteAsync([JobCompletion.Failed(failing, claimed.LeaseToken, new JobError("E", "m"), T0.AddSeconds(3))], T0);
+
+        Assert.Equal(T0.AddSeconds(1), await Store.GetNextRunAtAsync(T0.AddSeconds(0.5)));
+        Assert.Equal(T0.AddSeconds(2), await Store.GetNextRunAtAsync(T0.AddSeconds(1))); // at its run-at a job is due
+        Assert.Equal(T0.AddSeconds(3), await Store.GetNextRunAtAsync(T0.AddSeconds(2.5)));
+        Assert.Null(await Store.GetNextRunAtAsync(T0.AddSeconds(3)));
+
+        // Asking moved nothing: the due jobs are still there to claim, in the claim's order.
+        var due = await Store.ClaimAsync(new ClaimRequest { Queue = "elsewhere", MaxCount = 10, Owner = "w", Now = T0.AddSeconds(3), LeaseDuration = TimeSpan.FromMinutes(1) });
+        Assert.Equal("due", Assert.Single(due).Name);
     }
 
     [Fact]

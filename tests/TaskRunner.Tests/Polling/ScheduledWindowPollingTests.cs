@@ -34,6 +34,19 @@ public sealed class ScheduledWindowPollingTests
     private static DateTimeOffset Utc(string iso) => DateTimeOffset.Parse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
     [Theory]
+    // Daily window 09:00–11:00 UTC. The poll loop asks before every claim, whatever woke it.
+    // Just before the opening: not yet, for exactly the time left.
+    [InlineData("2026-01-05T08:59:59.999Z", "00:00:00.001")]
+    // At the opening (half-open [open, close)): claim.
+    [InlineData("2026-01-05T09:00:00Z", "00:00:00")]
+    // Just before the close: claim.
+    [InlineData("2026-01-05T10:59:59.999Z", "00:00:00")]
+    // At the close: wait for tomorrow's opening.
+    [InlineData("2026-01-05T11:00:00Z", "22:00:00")]
+    public void Claims_are_allowed_only_inside_a_window(string now, string expected) =>
+        Assert.Equal(TimeSpan.Parse(expected, CultureInfo.InvariantCulture), Create("UTC", [("0 9 * * *", 120)]).GetClaimDelay(Utc(now)));
+
+    [Theory]
     // Daily window 09:00–11:00 UTC, inner strategy polls every minute.
     // Just before the window: sleep exactly until it opens.
     [InlineData("UTC", "0 9 * * *", 120, "2026-01-05T08:59:59.999Z", "00:00:00.001")]

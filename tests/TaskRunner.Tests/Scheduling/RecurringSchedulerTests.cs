@@ -230,36 +230,6 @@ public sealed class RecurringSchedulerTests
         Assert.Contains("schedule:broken:2026-06-01T10:04:00.0000000Z", submitter.Created.Select(c => c.IdempotencyKey));
     }
 
-    [Fact]
-    public async Task Delayed_jobs_wake_the_pollers_on_time_once()
-    {
-        var (time, store, submitter) = NewWorld(Start);
-        var jobStore = new NextRunAtJobStore { NextRunAt = At("10:00:45") };
-        var options = new SchedulerOptions { StoreCheckInterval = TimeSpan.FromMinutes(5) };
-        await using var cluster = new SchedulerCluster(time, new SchedulerNode(store, submitter, time, jobStore, options));
-        await cluster.StartAsync();
-
-        Assert.Equal(At("10:00:45"), await cluster.Nodes[0].WaitAsleepAsync());
-        await cluster.AdvanceToAsync(At("10:00:45"));
-        await submitter.WaitUntilAsync(s => s.Wakes == 1);
-
-        // The job is still reported (no worker claimed it yet): no second wake at the next store check.
-        await cluster.AdvanceToAsync(At("10:06"));
-        await cluster.SettleAsync();
-        Assert.Equal(1, submitter.Wakes);
-
-        // A delayed job stored in this process wakes the scheduler, which then sleeps until its run-at.
-        await cluster.ChangeAsync(cluster.Nodes[0], () =>
-        {
-            jobStore.NextRunAt = At("10:07");
-            cluster.Nodes[0].Wakeup.Notify();
-            return Task.CompletedTask;
-        });
-        Assert.Equal(At("10:07"), await cluster.Nodes[0].WaitAsleepAsync());
-        await cluster.AdvanceToAsync(At("10:07"));
-        await submitter.WaitUntilAsync(s => s.Wakes == 2);
-    }
-
     // The scheduler loop across DST transitions, on a fake clock: each row starts the clock, advances it through the
     // transition and lists the occurrence keys (UTC) submitted.
     public static TheoryData<string, string, string, string, string[]> DstLoopCases() => new()

@@ -104,66 +104,6 @@ internal sealed class RecordingSubmitter : IJobSubmitter
     }
 }
 
-/// <summary>A job store that only answers <see cref="IJobStore.GetNextRunAtAsync"/>, the one call the scheduler makes.</summary>
-internal sealed class NextRunAtJobStore : IJobStore
-{
-    private readonly Lock _gate = new();
-    private DateTimeOffset? _nextRunAt;
-
-    public DateTimeOffset? NextRunAt
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _nextRunAt;
-            }
-        }
-
-        set
-        {
-            lock (_gate)
-            {
-                _nextRunAt = value;
-            }
-        }
-    }
-
-    public JobStoreCapabilities Capabilities => throw new NotSupportedException();
-
-    public ValueTask<DateTimeOffset?> GetNextRunAtAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(NextRunAt);
-
-    public ValueTask<IReadOnlyList<EnqueueResult>> EnqueueAsync(IReadOnlyList<NewJob> jobs, DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<IReadOnlyList<EnqueueResult>> CreateBatchAsync(NewBatch batch, DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<RecoveryResult> RecoverExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<CancelResult> CancelAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<bool> RequeueAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public ValueTask<long> GetChangeVersionAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-}
-
 /// <summary>One process's scheduler over a shared store, submitter and fake clock. Tracks whether its loop is asleep
 /// (and until when), so the test only moves the clock while every scheduler is asleep: no races, no sleeps.</summary>
 internal sealed class SchedulerNode : IAsyncDisposable
@@ -174,11 +114,11 @@ internal sealed class SchedulerNode : IAsyncDisposable
     private TaskCompletionSource _slept = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _started;
 
-    public SchedulerNode(IScheduleStore store, IJobSubmitter submitter, FakeTimeProvider time, NextRunAtJobStore? jobStore = null, SchedulerOptions? options = null, IEnumerable<RecurringJobRegistration>? registrations = null)
+    public SchedulerNode(IScheduleStore store, IJobSubmitter submitter, FakeTimeProvider time, SchedulerOptions? options = null, IEnumerable<RecurringJobRegistration>? registrations = null)
     {
         Wakeup = new SchedulerWakeup();
         Jobs = new RecurringJobs(store, submitter, new PayloadTypeNameResolver(), Wakeup, time, Options.Create(new TaskRunnerOptions()), registrations ?? [], NullLogger<RecurringJobs>.Instance);
-        Scheduler = new RecurringScheduler(store, jobStore ?? new NextRunAtJobStore(), submitter, Jobs, Wakeup, Options.Create(options ?? new SchedulerOptions()), time, NullLogger<RecurringScheduler>.Instance);
+        Scheduler = new RecurringScheduler(store, submitter, Jobs, Wakeup, Options.Create(options ?? new SchedulerOptions()), time, NullLogger<RecurringScheduler>.Instance);
         Scheduler.Sleeping += until =>
         {
             lock (_gate)

@@ -128,7 +128,7 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default) => inner.GetBatchAsync(id, cancellationToken);
 
-    public ValueTask<DateTimeOffset?> GetNextRunAtAsync(CancellationToken cancellationToken = default) => inner.GetNextRunAtAsync(cancellationToken);
+    public ValueTask<DateTimeOffset?> GetNextRunAtAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => inner.GetNextRunAtAsync(now, cancellationToken);
 
     public ValueTask<long> GetChangeVersionAsync(CancellationToken cancellationToken = default)
     {
