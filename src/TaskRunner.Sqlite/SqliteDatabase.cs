@@ -12,16 +12,39 @@ namespace TaskRunner.Sqlite;
 /// gate (no in-process writers spinning on the file lock), inside <c>BEGIN IMMEDIATE</c> so writers in other processes
 /// queue on the busy timeout instead of failing on a lock upgrade. Reads use a small pool of their own connections,
 /// which WAL lets run beside the writer. A separate connection answers <c>PRAGMA data_version</c>.
+/// The WAL is kept bounded: a commit that leaves it above <see cref="SqliteStoreOptions.WalSizeLimit"/> checkpoints it with
+/// TRUNCATE, and so does the store once it has been idle for <see cref="IdleCheckpointDelay"/>.
+/// Errors are classified once, in <see cref="Translate"/>: busy and a full disk are transient; a corrupt file, a file or
+/// directory that cannot be written are not, and their messages name the file and the rule.
 /// </summary>
 internal sealed partial class SqliteDatabase : IDisposable
 {
     private const int MaxBusyRetries = 2;
+    private const int SqlitePerm = 3;
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
+    private const int SqliteReadOnly = 8;
+    private const int SqliteIoError = 10;
+    private const int SqliteCorrupt = 11;
+    private const int SqliteFull = 13;
+    private const int SqliteCantOpen = 14;
+    private const int SqliteNotADatabase = 26;
+
+    // An I/O error on a file system with less room than this is taken for a full disk (SQLite reports ENOSPC as SQLITE_FULL
+    // on ordinary writes, but as an SQLITE_IOERR variant when growing the -shm file, truncating or syncing).
+    private const long DiskFullBytes = 1 << 20;
+
+    /// <summary>How long the store must go without a write before the WAL is checkpointed and truncated.</summary>
+    internal static readonly TimeSpan IdleCheckpointDelay = TimeSpan.FromSeconds(1);
 
     private readonly SqliteStoreOptions _options;
     private readonly ILogger _logger;
     private readonly string _connectionString;
+    private readonly string _walPath;
+    private readonly int _busyMilliseconds;
+    private readonly TimeProvider _time;
+    private readonly ITimer _idleCheckpointTimer;
+    private long _writesSinceCheckpoint;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SemaphoreSlim _readGate;
     private readonly SemaphoreSlim _versionGate = new(1, 1);
@@ -31,7 +54,7 @@ internal sealed partial class SqliteDatabase : IDisposable
     private volatile bool _initialized;
     private bool _disposed;
 
-    public SqliteDatabase(IOptions<SqliteStoreOptions> options, ILogger<SqliteDatabase>? logger = null)
+    public SqliteDatabase(IOptions<SqliteStoreOptions> options, ILogger<SqliteDatabase>? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -43,6 +66,12 @@ internal sealed partial class SqliteDatabase : IDisposable
 
         _logger = logger ?? NullLogger<SqliteDatabase>.Instance;
         FilePath = System.IO.Path.GetFullPath(_options.Path);
+        _walPath = FilePath + "-wal";
+
+        // The busy timeout is the total a call may wait, spread over the first attempt and the retries.
+        _busyMilliseconds = (int)(_options.BusyTimeout.TotalMilliseconds / (MaxBusyRetries + 1));
+        _time = timeProvider ?? TimeProvider.System;
+        _idleCheckpointTimer = _time.CreateTimer(static state => ((SqliteDatabase)state!).CheckpointIfIdle(), this, IdleCheckpointDelay, IdleCheckpointDelay);
         _readGate = new SemaphoreSlim(_options.MaxReadConnections, _options.MaxReadConnections);
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -107,6 +136,12 @@ internal sealed partial class SqliteDatabase : IDisposable
                     {
                         Rollback(session);
                         throw;
+                    }
+
+                    Interlocked.Increment(ref _writesSinceCheckpoint);
+                    if (WalSize() > _options.WalSizeLimit)
+                    {
+                        Checkpoint(session);
                     }
 
                     return result;
@@ -197,6 +232,7 @@ internal sealed partial class SqliteDatabase : IDisposable
         }
 
         _disposed = true;
+        _idleCheckpointTimer.Dispose();
         _writer?.Dispose();
         _versionReader?.Dispose();
         while (_readers.TryTake(out var reader))
@@ -209,13 +245,151 @@ internal sealed partial class SqliteDatabase : IDisposable
         _versionGate.Dispose();
     }
 
-    internal JobStoreException Translate(SqliteException exception)
+    /// <summary>The one place SQLite errors become store errors: transient when the same call may succeed later (another
+    /// writer holds the lock, the disk is full), permanent otherwise, always naming the file.</summary>
+    internal JobStoreException Translate(SqliteException exception) => (exception.SqliteErrorCode & 0xFF) switch
     {
-        var busy = IsBusy(exception);
-        var message = busy
-            ? $"The SQLite database '{FilePath}' stayed busy (locked by another connection) beyond the busy timeout of {_options.BusyTimeout} and {MaxBusyRetries} retries: {exception.Message}"
-            : $"SQLite error {exception.SqliteErrorCode} on '{FilePath}': {exception.Message}";
-        return new JobStoreException(message, exception, isTransient: busy);
+        SqliteBusy or SqliteLocked => new JobStoreException(
+            $"The SQLite database '{FilePath}' stayed busy (locked by another connection) beyond the busy timeout of {_options.BusyTimeout} and {MaxBusyRetries} retries: {exception.Message}",
+            exception,
+            isTransient: true),
+        SqliteFull => DiskFull(exception),
+        SqliteIoError when IsDiskFull() => DiskFull(exception),
+        SqliteCorrupt or SqliteNotADatabase => new JobStoreException(
+            $"The SQLite database '{FilePath}' is corrupt (SQLite error {exception.SqliteErrorCode}: {exception.Message}); stop every process using it, " +
+            "then restore it from a backup or recover it with the sqlite3 shell's .recover command. Retrying will not help.",
+            exception,
+            isTransient: false),
+        SqliteReadOnly or SqliteCantOpen or SqlitePerm => CannotWrite(exception),
+        _ => new JobStoreException($"SQLite error {exception.SqliteErrorCode} on '{FilePath}': {exception.Message}", exception, isTransient: false),
+    };
+
+    /// <summary>Checkpoints the WAL into the database and truncates it, if nothing was written since
+    /// <see cref="IdleCheckpointDelay"/>. Never waits: a busy writer or reader means the store is not idle.</summary>
+    internal void CheckpointIfIdle()
+    {
+        // A write since the last tick means the store is busy; an empty WAL has nothing to give back.
+        if (_disposed || _writer is null || Interlocked.Exchange(ref _writesSinceCheckpoint, 0) > 0 || WalSize() == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_writeGate.Wait(0))
+            {
+                return;
+            }
+
+            try
+            {
+                if (!_disposed && _writer is { } writer)
+                {
+                    Checkpoint(writer);
+                }
+            }
+            finally
+            {
+                _writeGate.Release();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while the timer fired: nothing left to checkpoint from this process.
+        }
+    }
+
+    /// <summary>The size of the WAL file now (0 when there is none).</summary>
+    internal long WalSize()
+    {
+        try
+        {
+            var info = new FileInfo(_walPath);
+            return info.Exists ? info.Length : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Copies every WAL frame into the database and cuts the WAL file to zero bytes (TRUNCATE), without waiting for
+    /// readers: a reader holding an older snapshot makes it stop early and the next commit over the limit tries again.
+    /// Called with the write gate held, outside any transaction.</summary>
+    private void Checkpoint(SqliteSession session)
+    {
+        var handle = session.Connection.Handle;
+        SQLitePCL.raw.sqlite3_busy_timeout(handle, 0);
+        try
+        {
+            var rc = SQLitePCL.raw.sqlite3_wal_checkpoint_v2(handle, "main", SQLitePCL.raw.SQLITE_CHECKPOINT_TRUNCATE, out var walFrames, out var copied);
+            if (rc != SQLitePCL.raw.SQLITE_OK && _logger.IsEnabled(LogLevel.Debug))
+            {
+                // Busy readers, or a full disk that cannot take the pages back: the WAL keeps them safely until the next try.
+                var reason = SQLitePCL.raw.sqlite3_errmsg(handle).utf8_to_string();
+                LogCheckpointIncomplete(_logger, FilePath, rc, reason, walFrames, copied);
+            }
+        }
+        finally
+        {
+            SQLitePCL.raw.sqlite3_busy_timeout(handle, _busyMilliseconds);
+        }
+    }
+
+    private JobStoreException DiskFull(SqliteException exception) => new(
+        $"The disk holding the SQLite database '{FilePath}' is full (SQLite error {exception.SqliteErrorCode}: {exception.Message}); " +
+        "nothing of this call was stored. It succeeds again once space is freed.",
+        exception,
+        isTransient: true);
+
+    private bool IsDiskFull()
+    {
+        try
+        {
+            return new DriveInfo(System.IO.Path.GetDirectoryName(FilePath)!).AvailableFreeSpace < DiskFullBytes;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The file could not be opened or written: says whether the file itself or its directory is read-only.</summary>
+    private JobStoreException CannotWrite(SqliteException exception)
+    {
+        var directory = System.IO.Path.GetDirectoryName(FilePath)!;
+        var name = System.IO.Path.GetFileName(FilePath);
+        var rule = CanCreateFileIn(directory)
+            ? "the process needs to read and write the file (and to create files beside it)"
+            : $"its directory '{directory}' is read-only, and in WAL mode SQLite creates '{name}-wal' and '{name}-shm' beside the database, " +
+              "so the directory must be writable too, not only the file";
+        return new JobStoreException(
+            $"The SQLite database '{FilePath}' cannot be written: {rule} (SQLite error {exception.SqliteErrorCode}: {exception.Message}).",
+            exception,
+            isTransient: false);
+    }
+
+    private JobStoreException ReadOnlyFile() => new(
+        $"The SQLite database '{FilePath}' cannot be written: the file is read-only (its permissions, an immutable flag or a read-only " +
+        "mount). TaskRunner writes jobs, leases and locks to it, so the process needs write access to the file and to its directory " +
+        "(WAL mode creates '-wal' and '-shm' files beside it).",
+        null,
+        isTransient: false);
+
+    private static bool CanCreateFileIn(string directory)
+    {
+        // A probe of our own name, not the database: opening and closing the database file itself would drop SQLite's
+        // POSIX locks on it in this process.
+        try
+        {
+            using var probe = new FileStream(
+                System.IO.Path.Combine(directory, $".taskrunner-probe-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static bool IsBusy(SqliteException exception) =>
@@ -246,17 +420,23 @@ internal sealed partial class SqliteDatabase : IDisposable
         try
         {
             connection.Open();
+
+            // SQLite quietly opens a file it may not write read-only; every later write would fail with "attempt to write a
+            // readonly database". Say so at once instead.
+            if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+            {
+                throw ReadOnlyFile();
+            }
+
             using var command = connection.CreateCommand();
-            // The busy timeout is the total a call may wait, spread over the first attempt and the retries.
-            var busyMilliseconds = (long)(_options.BusyTimeout.TotalMilliseconds / (MaxBusyRetries + 1));
 
             // Applied on every connection: these settings are per connection (journal_mode is persistent but cheap to
             // restate). NORMAL is durable against process crashes in WAL mode; only a power loss can drop the last commits.
             // Checkpointing every 10,000 pages instead of 1,000 makes the (fsync'ing) checkpoints rarer on a busy queue;
             // journal_size_limit truncates the WAL file back afterwards. A 32 MB page cache keeps the hot indexes in memory.
             command.CommandText =
-                $"PRAGMA busy_timeout = {busyMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; " +
-                "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768;";
+                $"PRAGMA busy_timeout = {_busyMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; " +
+                $"PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = {_options.WalSizeLimit}; PRAGMA cache_size = -32768;";
             command.ExecuteNonQuery();
             return new SqliteSession(connection);
         }
@@ -274,11 +454,8 @@ internal sealed partial class SqliteDatabase : IDisposable
 
     private JobStoreException OpenError(SqliteException exception) => (exception.SqliteErrorCode & 0xFF) switch
     {
-        // SQLITE_NOTADB, SQLITE_CORRUPT
-        26 or 11 => new JobStoreException($"The file '{FilePath}' is not a SQLite database (or is corrupt); point SqliteStoreOptions.Path at a TaskRunner database or a new file: {exception.Message}", exception, isTransient: false),
-
-        // SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR
-        14 or 3 or 8 or 10 => new JobStoreException($"The SQLite database '{FilePath}' cannot be opened for reading and writing: {exception.Message}", exception, isTransient: false),
+        SqliteNotADatabase or SqliteCorrupt => new JobStoreException($"The file '{FilePath}' is not a SQLite database (or is corrupt); point SqliteStoreOptions.Path at a TaskRunner database or a new file: {exception.Message}", exception, isTransient: false),
+        SqliteIoError when !IsDiskFull() => CannotWrite(exception),
         _ => Translate(exception),
     };
 
@@ -309,6 +486,7 @@ internal sealed partial class SqliteDatabase : IDisposable
             {
                 var session = _writer ??= Open();
                 SqliteSchema.Migrate(session, FilePath, _logger);
+                ProbeWrite(session);
                 return;
             }
             catch (SqliteException exception) when (IsBusy(exception) && attempt < MaxBusyRetries)
@@ -321,6 +499,24 @@ internal sealed partial class SqliteDatabase : IDisposable
             }
         }
     }
+
+    /// <summary>Proves at start that the file can be written: a write that is rolled back (a file whose schema is current
+    /// would otherwise start without writing anything, then fail on its first job).</summary>
+    private static void ProbeWrite(SqliteSession session)
+    {
+        session.BeginImmediate();
+        try
+        {
+            session.Execute($"PRAGMA user_version = {SqliteSchema.CurrentVersion}");
+        }
+        finally
+        {
+            Rollback(session);
+        }
+    }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "SQLite database '{FilePath}': WAL checkpoint incomplete (code {Code}: {Reason}); {Copied} of {Frames} frames copied")]
+    private static partial void LogCheckpointIncomplete(ILogger logger, string filePath, int code, string reason, int frames, int copied);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "SQLite database '{FilePath}' busy; retry {Attempt}: {Reason}")]
     private static partial void LogBusyRetry(ILogger logger, string filePath, int attempt, string reason);

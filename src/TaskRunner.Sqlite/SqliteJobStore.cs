@@ -40,37 +40,39 @@ internal sealed class SqliteJobStore : IJobStore
         "RETURNING id, name, queue, payload, attempts, max_attempts, timeout, lease_token, lease_expires_at, run_at, created_at, " +
         "concurrency_key, tags, batch_id, trace_parent, priority";
 
+    // Every write about a claimed job checks "lease_expires_at >= @now": the contract's one rule (IJobStore remarks), the
+    // exact complement of recovery's "lease_expires_at < @now", so no instant has a lease both renewable and recoverable.
     // All leases of one heartbeat in one statement over a JSON list of [id, token] pairs.
     internal const string HeartbeatSql =
         "UPDATE jobs SET lease_expires_at = @lease_expires_at " +
         "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS token FROM json_each(@leases)) AS c " +
-        "WHERE jobs.id = c.id AND jobs.lease_token = c.token AND jobs.state = 2 RETURNING jobs.id, jobs.cancel_requested";
+        "WHERE jobs.id = c.id AND jobs.lease_token = c.token AND jobs.state = 2 AND jobs.lease_expires_at >= @now RETURNING jobs.id, jobs.cancel_requested";
 
     private const string SucceedSql =
         "UPDATE jobs SET state = 3, result = @result, finished_at = @now, lease_expires_at = NULL " +
-        "WHERE id = @id AND state = 2 AND lease_token = @token RETURNING batch_id";
+        "WHERE id = @id AND state = 2 AND lease_token = @token AND lease_expires_at >= @now RETURNING batch_id";
 
     // Plain successes (no result) of one CompleteAsync call are applied by one statement over a JSON list of
     // [id, token] pairs: one execution for the whole list instead of one per job.
     internal const string SucceedManySql =
         "UPDATE jobs SET state = 3, result = NULL, finished_at = @now, lease_expires_at = NULL " +
         "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS token FROM json_each(@leases)) AS c " +
-        "WHERE jobs.id = c.id AND jobs.lease_token = c.token AND jobs.state = 2 RETURNING jobs.id, jobs.batch_id";
+        "WHERE jobs.id = c.id AND jobs.lease_token = c.token AND jobs.state = 2 AND jobs.lease_expires_at >= @now RETURNING jobs.id, jobs.batch_id";
 
     private const string FailSql =
         "UPDATE jobs SET state = 4, run_at = @retry_at, error_type = @error_type, error_message = @error_message, error_stack = @error_stack, lease_expires_at = NULL " +
-        "WHERE id = @id AND state = 2 AND lease_token = @token RETURNING batch_id";
+        "WHERE id = @id AND state = 2 AND lease_token = @token AND lease_expires_at >= @now RETURNING batch_id";
 
     private const string FinishSql =
         "UPDATE jobs SET state = @state, error_type = @error_type, error_message = @error_message, error_stack = @error_stack, finished_at = @now, lease_expires_at = NULL " +
-        "WHERE id = @id AND state = 2 AND lease_token = @token RETURNING batch_id";
+        "WHERE id = @id AND state = 2 AND lease_token = @token AND lease_expires_at >= @now RETURNING batch_id";
 
     private const string ReleaseSql =
         "UPDATE jobs SET state = 1, attempts = attempts - 1, lease_expires_at = NULL, cancel_requested = 0 " +
-        "WHERE id = @id AND state = 2 AND lease_token = @token RETURNING batch_id";
+        "WHERE id = @id AND state = 2 AND lease_token = @token AND lease_expires_at >= @now RETURNING batch_id";
 
     private const string ProgressSql =
-        "UPDATE jobs SET progress_percent = @percent, progress_message = @message WHERE id = @id AND state = 2 AND lease_token = @token";
+        "UPDATE jobs SET progress_percent = @percent, progress_message = @message WHERE id = @id AND state = 2 AND lease_token = @token AND lease_expires_at >= @now";
 
     internal const string RecoverDeadSql =
         "UPDATE jobs SET state = 5, finished_at = @now, lease_expires_at = NULL, error_type = 'LeaseExpired', " +
@@ -259,10 +261,11 @@ internal sealed class SqliteJobStore : IJobStore
             return ValueTask.FromResult(HeartbeatResult.AllHeld);
         }
 
-        return _database.WriteAsync((leases, leaseExpiresAt), static (session, state) =>
+        return _database.WriteAsync((leases, leaseExpiresAt, now), static (session, state) =>
         {
-            var command = session.Command(HeartbeatSql, "@lease_expires_at", "@leases");
+            var command = session.Command(HeartbeatSql, "@lease_expires_at", "@leases", "@now");
             command.Set(0, SqliteValues.Ticks(state.leaseExpiresAt));
+            command.Set(2, SqliteValues.Ticks(state.now));
             var leases = new StringBuilder(state.leases.Count * 24).Append('[');
             foreach (var lease in state.leases)
             {
@@ -329,9 +332,10 @@ internal sealed class SqliteJobStore : IJobStore
                         command.Set(3, now);
                         break;
                     case JobOutcome.Failed:
-                        command = session.Command(FailSql, "@id", "@token", "@retry_at", "@error_type", "@error_message", "@error_stack");
+                        command = session.Command(FailSql, "@id", "@token", "@retry_at", "@error_type", "@error_message", "@error_stack", "@now");
                         command.Set(2, SqliteValues.Ticks(completion.RetryAt ?? state.now));
                         SetError(command, 3, completion.Error);
+                        command.Set(6, now);
                         break;
                     case JobOutcome.DeadLettered:
                     case JobOutcome.Cancelled:
@@ -341,7 +345,8 @@ internal sealed class SqliteJobStore : IJobStore
                         command.Set(6, now);
                         break;
                     case JobOutcome.Released:
-                        command = session.Command(ReleaseSql, "@id", "@token");
+                        command = session.Command(ReleaseSql, "@id", "@token", "@now");
+                        command.Set(2, now);
                         break;
                     default:
                         throw new ArgumentOutOfRangeException(nameof(completions), completion.Outcome, "Unknown job outcome.");
@@ -371,11 +376,11 @@ internal sealed class SqliteJobStore : IJobStore
 
     public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(percent, 0);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(percent, 100);
-        return _database.WriteAsync((lease, percent, message), static (session, state) =>
+        JobProgress.ThrowIfOutOfRange(percent);
+        return _database.WriteAsync((lease, percent, message, now), static (session, state) =>
         {
-            var command = session.Command(ProgressSql, "@percent", "@message", "@id", "@token");
+            var command = session.Command(ProgressSql, "@percent", "@message", "@id", "@token", "@now");
+            command.Set(4, SqliteValues.Ticks(state.now));
             command.Set(0, state.percent);
             command.Set(1, state.message);
             command.Set(2, state.lease.Id.Value);

@@ -7,6 +7,8 @@ public sealed class SqliteStoreOptions
     private const int MaxReadConnectionsLimit = 64;
     private static readonly TimeSpan MinBusyTimeout = TimeSpan.Zero;
     private static readonly TimeSpan MaxBusyTimeout = TimeSpan.FromMinutes(5);
+    private const long MinWalSizeLimit = 1L << 20;
+    private const long MaxWalSizeLimit = 1L << 30;
 
     /// <summary>The database file. Several processes may share it; its directory is created if missing.</summary>
     /// <value>No default: it must be set.</value>
@@ -20,6 +22,12 @@ public sealed class SqliteStoreOptions
     /// <summary>How many connections may read at once (writes share one connection per process, as SQLite allows one writer).</summary>
     /// <value>Defaults to 4; allowed 1 to 64.</value>
     public int MaxReadConnections { get; set; } = 4;
+
+    /// <summary>The size in bytes above which the write-ahead log is checkpointed into the database and truncated, after the
+    /// commit that passed it. The store also checkpoints and truncates it after one second without writes. The WAL stays
+    /// below this plus one transaction, unless a reader in another process keeps an old snapshot open for longer.</summary>
+    /// <value>Defaults to 64 MiB; allowed 1 MiB to 1 GiB.</value>
+    public long WalSizeLimit { get; set; } = 64L << 20;
 
     /// <summary>Checks every setting.</summary>
     /// <returns>One message per invalid setting, naming the option, the value and the allowed range; empty when valid.</returns>
@@ -39,6 +47,11 @@ public sealed class SqliteStoreOptions
         if (MaxReadConnections is < MinReadConnections or > MaxReadConnectionsLimit)
         {
             errors.Add($"{nameof(SqliteStoreOptions)}.{nameof(MaxReadConnections)} is {MaxReadConnections}; allowed range is {MinReadConnections} to {MaxReadConnectionsLimit}.");
+        }
+
+        if (WalSizeLimit is < MinWalSizeLimit or > MaxWalSizeLimit)
+        {
+            errors.Add($"{nameof(SqliteStoreOptions)}.{nameof(WalSizeLimit)} is {WalSizeLimit} bytes; allowed range is {MinWalSizeLimit} to {MaxWalSizeLimit} bytes (1 MiB to 1 GiB).");
         }
 
         return errors;

@@ -5,6 +5,15 @@ namespace TaskRunner;
 /// contract suite checks. Every method that reads the clock takes the time in its arguments, so no store
 /// reads a clock of its own. Every write about a claimed job is compare-and-swap on its lease token.
 /// </summary>
+/// <remarks>
+/// <para><b>When a lease is held.</b> A lease (a job and the token of its claim) is held at <c>now</c> while the job is
+/// <see cref="JobState.Running"/> under that token and <c>now &lt;= LeaseExpiresAt</c>. Once its expiry has passed
+/// (<c>LeaseExpiresAt &lt; now</c>) the lease is lost for <see cref="HeartbeatAsync"/>, <see cref="ReportProgressAsync"/>
+/// and <see cref="CompleteAsync"/>, whether or not <see cref="RecoverExpiredLeasesAsync"/> has run yet: that is exactly
+/// the condition under which recovery takes the job back, so at no instant is a lease both renewable and recoverable.</para>
+/// <para><b>Progress</b> is a percentage from <see cref="JobProgress.MinPercent"/> to <see cref="JobProgress.MaxPercent"/>;
+/// every backend rejects other values through <see cref="JobProgress.ThrowIfOutOfRange"/> before touching storage.</para>
+/// </remarks>
 public interface IJobStore
 {
     /// <summary>The optional abilities this store has.</summary>
@@ -25,20 +34,24 @@ public interface IJobStore
     /// than any it had before, and its attempt count incremented.</summary>
     ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Extends the leases that are still held to <paramref name="leaseExpiresAt"/>.</summary>
+    /// <summary>Extends the leases that are still held at <paramref name="now"/> (see the remarks on this interface) to
+    /// <paramref name="leaseExpiresAt"/>. A lease whose expiry has passed is reported lost, even before recovery ran.</summary>
     /// <returns>Which leases were lost and which held jobs have a cancellation request.</returns>
     ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <summary>Applies worker reports, each only if its job is still running under its lease token. When a report
+    /// <summary>Applies worker reports, each only if its lease is still held at <paramref name="now"/> (running under its
+    /// lease token, expiry not passed). When a report
     /// finishes the last unfinished job of a batch, the batch's continuation is enqueued, once.</summary>
     /// <returns>The ids of the reports that were rejected because the lease was no longer held (usually empty).</returns>
     ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores progress for a running job, if the lease is still held.</summary>
+    /// <summary>Stores progress for a running job, if the lease is still held at <paramref name="now"/>.</summary>
     /// <returns>Whether the lease is still held.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="percent"/> is outside 0 to 100 (<see cref="JobProgress"/>).</exception>
     ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <summary>Returns running jobs whose lease expired before <paramref name="now"/> to <see cref="JobState.Pending"/>
+    /// <summary>Returns running jobs whose lease expired before <paramref name="now"/> (<c>LeaseExpiresAt &lt; now</c>, the
+    /// same instant their lease stops being held) to <see cref="JobState.Pending"/>
     /// (the lost attempt counts), or dead-letters them when that attempt was their last.</summary>
     ValueTask<RecoveryResult> RecoverExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default);
 

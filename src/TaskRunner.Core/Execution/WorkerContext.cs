@@ -117,8 +117,7 @@ internal sealed class WorkerContext(RunnerServices runner) : JobContext, IDispos
 
     public override async ValueTask ReportProgressAsync(int percent, string? message = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(percent, 0);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(percent, 100);
+        JobProgress.ThrowIfOutOfRange(percent);
         var job = Job;
         var now = runner.TimeProvider.GetUtcNow();
         var held = await runner.Store.ReportProgressAsync(new JobLease(job.Id, job.LeaseToken), percent, message, now, CancellationToken).ConfigureAwait(false);

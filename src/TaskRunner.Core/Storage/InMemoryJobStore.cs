@@ -157,9 +157,7 @@ internal sealed class InMemoryJobStore : IJobStore
             for (var i = 0; i < completions.Count; i++)
             {
                 var completion = completions[i];
-                if (!_jobs.TryGetValue(completion.Id.Value, out var entry)
-                    || entry.State != JobState.Running
-                    || entry.LeaseToken != completion.LeaseToken)
+                if (!TryGetHeld(new JobLease(completion.Id, completion.LeaseToken), now, out var entry))
                 {
                     (rejected ??= []).Add(completion.Id);
                     continue;
@@ -174,6 +172,7 @@ internal sealed class InMemoryJobStore : IJobStore
 
     public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        JobProgress.ThrowIfOutOfRange(percent);
         lock (_gate)
         {
             if (!TryGetHeld(lease, now, out var entry))
@@ -469,6 +468,7 @@ internal sealed class InMemoryJobStore : IJobStore
         }
     }
 
+    // The contract's one rule (IJobStore remarks): held until the expiry has passed, the instant recovery may take it.
     private bool TryGetHeld(JobLease lease, DateTimeOffset now, out Entry entry) =>
         _jobs.TryGetValue(lease.Id.Value, out entry!)
         && entry.State == JobState.Running

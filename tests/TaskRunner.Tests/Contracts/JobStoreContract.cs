@@ -706,8 +706,8 @@ public abstract class JobStoreContract<TFactory> : StoreContract<TFactory>
         var early = await EnqueueAndFinish(Job("early"), T0.AddMinutes(1));
         var late = await EnqueueAndFinish(Job("late"), T0.AddMinutes(10));
         var deadId = await Enqueue(Job("dead"));
-        var deadClaim = Assert.Single(await Claim(1));
-        await Store.CompleteAsync([JobCompletion.DeadLettered(deadId, deadClaim.LeaseToken, new JobError("E", "m"))], T0.AddMinutes(1));
+        var deadClaim = Assert.Single(await Claim(1, now: T0.AddMinutes(1)));
+        Assert.Empty(await Store.CompleteAsync([JobCompletion.DeadLettered(deadId, deadClaim.LeaseToken, new JobError("E", "m"))], T0.AddMinutes(1)));
         var pending = await Enqueue(Job("pending"));
 
         var purged = await Store.PurgeAsync(new PurgeRequest { State = JobState.Succeeded, FinishedBefore = T0.AddMinutes(5) });
@@ -952,6 +952,86 @@ public abstract class JobStoreContract<TFactory> : StoreContract<TFactory>
         Assert.NotEqual(afterOther, await Store.GetChangeVersionAsync());
     }
 
+    // ---- the lease rule and the progress range (IJobStore remarks): one rule, checked on every backend ----
+
+    [Fact]
+    public async Task At_the_instant_of_its_expiry_a_lease_is_still_held_and_not_recoverable()
+    {
+        var heartbeat = await Enqueue(Job("heartbeat"));
+        var progress = await Enqueue(Job("progress"));
+        var complete = await Enqueue(Job("complete"));
+        var claimed = (await Claim(3)).ToDictionary(c => c.Id);
+        var expiry = T0 + Lease;
+        Assert.All(claimed.Values, c => Assert.Equal(expiry, c.LeaseExpiresAt));
+
+        Assert.Equal(default, await Store.RecoverExpiredLeasesAsync(expiry, 100));
+        var beat = await Store.HeartbeatAsync([new JobLease(heartbeat, claimed[heartbeat].LeaseToken)], expiry.AddMinutes(1), expiry);
+        var progressHeld = await Store.ReportProgressAsync(new JobLease(progress, claimed[progress].LeaseToken), 10, "at expiry", expiry);
+        var rejected = await Store.CompleteAsync([JobCompletion.Succeeded(complete, claimed[complete].LeaseToken)], expiry);
+
+        Assert.Empty(beat.Lost);
+        Assert.Equal(expiry.AddMinutes(1), (await Store.GetAsync(heartbeat))!.LeaseExpiresAt);
+        Assert.True(progressHeld);
+        Assert.Equal(10, (await Store.GetAsync(progress))!.ProgressPercent);
+        Assert.Empty(rejected);
+        Assert.Equal(JobState.Succeeded, (await Store.GetAsync(complete))!.State);
+    }
+
+    [Fact]
+    public async Task Once_its_expiry_has_passed_a_lease_is_lost_for_heartbeat_progress_and_complete_even_before_recovery()
+    {
+        var ids = new[] { await Enqueue(Job("a")), await Enqueue(Job("b")), await Enqueue(Job("c")), await Enqueue(Job("d")) };
+        var claimed = (await Claim(4)).ToDictionary(c => c.Id);
+        var lease = (JobId id) => new JobLease(id, claimed[id].LeaseToken);
+
+        // One millisecond past the expiry: the first instant recovery may take the job back (a step every backend's
+        // timestamps can represent).
+        var past = T0 + Lease + TimeSpan.FromMilliseconds(1);
+        var beat = await Store.HeartbeatAsync([lease(ids[0])], past.AddMinutes(1), past);
+        var progressHeld = await Store.ReportProgressAsync(lease(ids[1]), 50, "late", past);
+        var rejected = await Store.CompleteAsync(
+            [JobCompletion.Succeeded(ids[2], claimed[ids[2]].LeaseToken), JobCompletion.Failed(ids[3], claimed[ids[3]].LeaseToken, new JobError("E", "late"), past)], past);
+
+        Assert.Equal([ids[0]], beat.Lost);
+        Assert.False(progressHeld);
+        Assert.Equal([ids[2], ids[3]], rejected.OrderBy(id => id.Value));
+        foreach (var id in ids)
+        {
+            var record = (await Store.GetAsync(id))!;
+            Assert.Equal(JobState.Running, record.State);
+            Assert.Equal(T0 + Lease, record.LeaseExpiresAt); // the late heartbeat did not extend it
+            Assert.Null(record.ProgressPercent);
+        }
+
+        // The same instant, recovery takes all four back: never both held and recoverable, never neither.
+        Assert.Equal(new RecoveryResult(4, 0), await Store.RecoverExpiredLeasesAsync(past, 100));
+        Assert.All(await Claim(10, now: past), c => Assert.Contains(c.Id, ids));
+    }
+
+    [Theory]
+    [InlineData(-1)] // just below the range
+    [InlineData(101)] // just above the range
+    [InlineData(int.MinValue)]
+    [InlineData(int.MaxValue)]
+    public async Task Progress_outside_0_to_100_is_rejected_naming_the_value_and_nothing_is_stored(int percent)
+    {
+        var id = await Enqueue(Job("job"));
+        var claimed = Assert.Single(await Claim(1));
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(
+            async () => await Store.ReportProgressAsync(new JobLease(id, claimed.LeaseToken), percent, "bad", T0));
+
+        Assert.Equal(percent, error.ActualValue);
+        Assert.Contains(percent.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+        Assert.Contains("0 to 100", error.Message, StringComparison.Ordinal);
+        Assert.Null((await Store.GetAsync(id))!.ProgressPercent);
+
+        // The bounds themselves are in range.
+        Assert.True(await Store.ReportProgressAsync(new JobLease(id, claimed.LeaseToken), 0, "start", T0));
+        Assert.True(await Store.ReportProgressAsync(new JobLease(id, claimed.LeaseToken), 100, "done", T0));
+        Assert.Equal(100, (await Store.GetAsync(id))!.ProgressPercent);
+    }
+
     // ---- helpers ----
 
     protected static NewJob Job(
@@ -992,7 +1072,8 @@ public abstract class JobStoreContract<TFactory> : StoreContract<TFactory>
     private async Task<JobId> EnqueueAndFinish(NewJob job, DateTimeOffset finishedAt)
     {
         var id = await Enqueue(job);
-        var claimed = (await Claim(100)).Single(c => c.Id == id);
+        // Claimed at the finish time: a lease whose expiry has passed could not report (IJobStore remarks).
+        var claimed = (await Claim(100, now: finishedAt)).Single(c => c.Id == id);
         Assert.Empty(await Store.CompleteAsync([JobCompletion.Succeeded(id, claimed.LeaseToken)], finishedAt));
         return id;
     }

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using TaskRunner.Sqlite;
+using TaskRunner.Tests.Support;
 
 namespace TaskRunner.Tests.Sqlite;
 
@@ -112,6 +113,47 @@ public sealed class SqliteStartupErrorTests : IDisposable
         using var second = Open(path);
         await new SqliteStoreInitializer(second).InitializeAsync(CancellationToken.None);
         Assert.Equal("kept", (await new SqliteJobStore(second).GetAsync(id))!.Name);
+    }
+
+    [Fact]
+    public async Task A_read_only_file_fails_the_start_naming_the_file_and_the_rule()
+    {
+        var path = Path.Combine(_directory, "jobs.db");
+        await Initialize(path);
+        using var mounts = new LinuxMounts();
+        mounts.BindReadOnly(path, path); // root ignores chmod; a read-only mount stops root too
+
+        var error = await Assert.ThrowsAsync<JobStoreException>(() => Initialize(path));
+
+        Assert.False(error.IsTransient);
+        Assert.Contains($"'{path}' cannot be written", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the file is read-only", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_writable_file_in_a_read_only_directory_fails_the_start_saying_wal_needs_the_directory()
+    {
+        var real = Path.Combine(_directory, "real");
+        var view = Path.Combine(_directory, "view");
+        Directory.CreateDirectory(view);
+        await Initialize(Path.Combine(real, "jobs.db"));
+        var path = Path.Combine(view, "jobs.db");
+        using var mounts = new LinuxMounts();
+        mounts.BindReadOnly(real, view);
+        mounts.Bind(Path.Combine(real, "jobs.db"), path); // the file itself stays writable
+        using (File.Open(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            // The file can be opened for writing; only the directory cannot take new files.
+        }
+
+        Assert.Throws<IOException>(() => File.WriteAllText(Path.Combine(view, "probe"), ""));
+
+        var error = await Assert.ThrowsAsync<JobStoreException>(() => Initialize(path));
+
+        Assert.False(error.IsTransient);
+        Assert.Contains($"'{path}' cannot be written", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"directory '{view}' is read-only", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'jobs.db-wal' and 'jobs.db-shm'", error.Message, StringComparison.Ordinal);
     }
 
     private static SqliteDatabase Open(string path) => new(Options.Create(new SqliteStoreOptions { Path = path }));

@@ -45,6 +45,29 @@ public sealed class SqliteStoreOptionsTests
         Assert.Empty(options.Validate());
     }
 
+    [Theory]
+    [InlineData((1L << 20) - 1, false)] // one byte under 1 MiB: too small to hold a busy second's commits
+    [InlineData(1L << 20, true)] // the lower bound
+    [InlineData(1L << 30, true)] // the upper bound
+    [InlineData((1L << 30) + 1, false)] // one byte over 1 GiB
+    public void Wal_size_limit_is_checked_naming_the_value_and_range(long bytes, bool valid)
+    {
+        var options = new SqliteStoreOptions { Path = "jobs.db", WalSizeLimit = bytes };
+
+        var errors = options.Validate();
+
+        Assert.Equal(64L << 20, new SqliteStoreOptions().WalSizeLimit);
+        if (valid)
+        {
+            Assert.Empty(errors);
+            return;
+        }
+
+        var error = Assert.Single(errors);
+        Assert.Contains($"SqliteStoreOptions.WalSizeLimit is {bytes} bytes", error, StringComparison.Ordinal);
+        Assert.Contains("allowed range is 1048576 to 1073741824 bytes", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Use_sqlite_replaces_stores_registered_before_and_adds_the_initializer()
     {
