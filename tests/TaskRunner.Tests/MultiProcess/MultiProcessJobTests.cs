@@ -115,6 +115,55 @@ public sealed class MultiProcessJobTests(ITestOutputHelper output)
             (after.State, after.Owner, after.LeaseToken, after.Attempts, after.FinishedAt, after.ProgressPercent));
     }
 
+    [Fact]
+    public async Task Six_prefetching_processes_with_a_short_lease_never_run_a_finished_job_twice()
+    {
+        // Built to stress report latency (issue 9, item 2): a 2 s lease renewed every 500 ms, prefetch, more processes than
+        // cores, no kills. Six processes contend for one SQLite write lock, so a claim, a heartbeat or a batch of reports can
+        // wait a long time for it. A job must stay leased from its claim until its outcome is stored: a lease that lapsed
+        // while the job waited in the prefetch channel or while its report waited to be written lets another process's
+        // recovery hand it out again, and a finished handler then runs a second time.
+        const int JobCount = 3_000;
+        const int Processes = 6;
+        await using var db = await SharedDatabase.CreateAsync();
+        var logs = Enumerable.Range(0, Processes).Select(i => db.File($"worker{i}.log")).ToArray();
+        var workers = logs.Select(log => db.StartWorker(
+            "work", "--log", log, "--expect", JobCount.ToString(CultureInfo.InvariantCulture), "--concurrency", "4", "--batch", "32",
+            "--prefetch", "64", "--lease-ms", "2000", "--heartbeat-ms", "500", "--stale-ms", "200", "--max-idle-ms", "50")).ToArray();
+        foreach (var worker in workers)
+        {
+            await worker.WaitUntilReadyAsync(Startup);
+        }
+
+        var clock = Stopwatch.StartNew();
+        var ids = new HashSet<long>();
+        for (var start = 0; start < JobCount; start += 500)
+        {
+            foreach (var id in await db.Client.EnqueueManyAsync(Enumerable.Range(start, 500).Select(v => new Record(v))))
+            {
+                ids.Add(id.Value);
+            }
+        }
+
+        foreach (var worker in workers)
+        {
+            await worker.WaitForSuccessfulExitAsync(TimeSpan.FromSeconds(90));
+        }
+
+        output.WriteLine($"all workers exited after {clock.Elapsed}");
+        var all = logs.SelectMany(ReadLog).ToList();
+        var duplicates = all.GroupBy(line => line.JobId).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(
+            duplicates.Count == 0,
+            $"{duplicates.Count} finished jobs ran again in another process, e.g. {string.Join(", ", duplicates.Take(10))}.");
+        Assert.Equal(ids.Order(), all.Select(line => line.JobId).Order());
+        var counts = await db.Store.CountAsync(null);
+        Assert.Equal(JobCount, counts.Succeeded);
+        Assert.Equal(JobCount, counts.Total);
+        var succeeded = await db.Store.ListAsync(new JobQuery { State = JobState.Succeeded, Limit = JobCount });
+        Assert.All(succeeded, job => Assert.Equal(1, job.Attempts));
+    }
+
     private static List<(long JobId, long Value, int ProcessId)> ReadLog(string path) =>
         File.Exists(path)
             ? File.ReadAllLines(path).Select(line =>
