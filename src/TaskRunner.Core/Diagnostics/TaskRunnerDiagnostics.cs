@@ -25,6 +25,7 @@ internal sealed class TaskRunnerDiagnostics : IDisposable
         ScheduleToStart = _meter.CreateHistogram<double>("taskrunner.job.schedule_to_start", "s", "From due time to handler start.");
         PollDuration = _meter.CreateHistogram<double>("taskrunner.poll.duration", "s", "One poll of a queue.");
         ClaimDuration = _meter.CreateHistogram<double>("taskrunner.claim.duration", "s", "One claim call to the store.");
+        ReportLatency = _meter.CreateHistogram<double>("taskrunner.job.report_latency", "s", "From a job's claim until its outcome is stored.");
     }
 
     public Counter<long> Enqueued { get; }
@@ -44,6 +45,8 @@ internal sealed class TaskRunnerDiagnostics : IDisposable
     public Histogram<double> PollDuration { get; }
 
     public Histogram<double> ClaimDuration { get; }
+
+    public Histogram<double> ReportLatency { get; }
 
     /// <summary>Adds the runner's gauges, read on collection.</summary>
     public void AddGauges(Func<long> busyWorkers, Func<int> circuitState, Func<IEnumerable<Measurement<long>>> queueDepths)
