@@ -1,7 +1,7 @@
 // A TaskRunner host the multi-process tests start as real OS processes on one SQLite file. Modes:
 //   work     --db PATH --log PATH [--expect N] [--concurrency N] [--batch N] [--prefetch N] [--lease-ms N]
-//            [--heartbeat-ms N] [--stale-ms N] [--max-idle-ms N]
-//            runs "record" jobs, appending "<job id> <value> <pid>" per completion to its log; exits when the store
+//            [--heartbeat-ms N] [--stale-ms N] [--max-idle-ms N] [--work-ms N]
+//            runs "record" jobs (each working --work-ms first), appending "<job id> <value> <pid>" per completion to its log; exits when the store
 //            holds at least N succeeded jobs and nothing unfinished (with --expect), or when stdin closes. With
 //            --max-idle-ms, an idle poller never sleeps longer than that (the default backoff grows to 30 s).
 //   lock     --db PATH --log PATH --name NAME --iterations K
@@ -83,7 +83,7 @@ static async Task<int> WorkAsync(WorkerArguments arguments, StandardInput input)
                 });
             }
         }),
-        s => s.AddSingleton(log));
+        s => s.AddSingleton(log).AddSingleton(new RecordWork(arguments.Milliseconds("work-ms", 0))));
     await host.StartAsync();
     Console.WriteLine($"ready {Environment.ProcessId}");
 

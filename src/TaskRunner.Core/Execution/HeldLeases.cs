@@ -16,6 +16,7 @@ internal sealed class HeldLeases(RunnerServices runner)
 
     // Reused by the heartbeat loop, the only caller of RenewAllAsync.
     private readonly List<JobLease> _renewing = [];
+    private Task<HeartbeatResult>? _renewal;
 
     /// <summary>How many leases are held.</summary>
     public int Count
@@ -88,6 +89,29 @@ internal sealed class HeldLeases(RunnerServices runner)
         }
 
         return _renewing.Count == 0 ? HeartbeatResult.AllHeld : await RenewAsync(_renewing, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Renews every held lease now, sharing one store call among the workers that ask at the same time (after a slow
+    /// claim a whole batch of prefetched jobs may need it at once: one write, not one per job).
+    /// </summary>
+    public Task<HeartbeatResult> RenewNowAsync()
+    {
+        lock (_gate)
+        {
+            if (_renewal is { IsCompleted: false } pending)
+            {
+                return pending;
+            }
+
+            List<JobLease> leases = new(_held.Count);
+            foreach (var (id, held) in _held)
+            {
+                leases.Add(new JobLease(id, held.Token));
+            }
+
+            return _renewal = RenewAsync(leases, CancellationToken.None).AsTask();
+        }
     }
 
     /// <summary>Renews the given held leases now.</summary>

@@ -263,36 +263,40 @@ internal sealed class QueueProcessor : IDisposable
     /// </summary>
     private async ValueTask<bool> LeaseLeftToStartAsync(ClaimedJob job)
     {
-        if (_leases.ExpiresAt(job.Id, job.LeaseToken) is not { } expiresAt)
+        // Twice at most: a renewal already in flight may have been sent before this job was claimed.
+        for (var round = 0; ; round++)
         {
-            Log.LeaseLost(_runner.Logger, job.Id, job.Name);
-            return false;
-        }
+            if (_leases.ExpiresAt(job.Id, job.LeaseToken) is not { } expiresAt)
+            {
+                Log.LeaseLost(_runner.Logger, job.Id, job.Name);
+                return false;
+            }
 
-        if (expiresAt - _runner.TimeProvider.GetUtcNow() > _runner.Options.HeartbeatInterval)
-        {
-            return true;
-        }
-
-        try
-        {
-            var result = await _leases.RenewAsync([new JobLease(job.Id, job.LeaseToken)], CancellationToken.None).ConfigureAwait(false);
-            if (result.Lost.Count == 0)
+            if (expiresAt - _runner.TimeProvider.GetUtcNow() > _runner.Options.HeartbeatInterval)
             {
                 return true;
             }
 
-            Log.LeaseLost(_runner.Logger, job.Id, job.Name);
-            return false;
-        }
+            if (round == 2)
+            {
+                break;
+            }
+
+            try
+            {
+                await _leases.RenewNowAsync().ConfigureAwait(false);
+            }
 #pragma warning disable CA1031 // A failed renewal is not the job's failure: hand it back unrun, the attempt not counted.
-        catch (Exception ex)
+            catch (Exception ex)
 #pragma warning restore CA1031
-        {
-            Log.HeartbeatFailed(_runner.Logger, ex);
-            _completions.Write(job, JobCompletion.Released(job.Id, job.LeaseToken), TimeSpan.Zero);
-            return false;
+            {
+                Log.HeartbeatFailed(_runner.Logger, ex);
+                break;
+            }
         }
+
+        _completions.Write(job, JobCompletion.Released(job.Id, job.LeaseToken), TimeSpan.Zero);
+        return false;
     }
 
     public void Dispose()

@@ -126,12 +126,12 @@ public sealed class MultiProcessJobTests(ITestOutputHelper output)
         const int WarmUp = 120;
         const int JobCount = 3_000;
         const int Total = WarmUp + JobCount;
-        const int Processes = 4;
+        const int Processes = 6;
         await using var db = await SharedDatabase.CreateAsync();
         var logs = Enumerable.Range(0, Processes).Select(i => db.File($"worker{i}.log")).ToArray();
         var workers = logs.Select(log => db.StartWorker(
             "work", "--log", log, "--expect", Total.ToString(CultureInfo.InvariantCulture), "--concurrency", "4", "--batch", "32",
-            "--prefetch", "64", "--lease-ms", "2000", "--heartbeat-ms", "500", "--stale-ms", "1000", "--max-idle-ms", "50")).ToArray();
+            "--prefetch", "64", "--lease-ms", "3000", "--heartbeat-ms", "500", "--stale-ms", "1000", "--max-idle-ms", "50")).ToArray();
         foreach (var worker in workers)
         {
             await worker.WaitUntilReadyAsync(Startup);
