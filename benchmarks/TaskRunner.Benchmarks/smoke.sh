@@ -22,8 +22,8 @@ run() {
   done
 }
 
-run "jobs_per_s allocated_bytes_per_job" e2e --backend memory --jobs 2000 --workers 10
-run "jobs_per_s allocated_bytes_per_job" e2e --backend sqlite --jobs 2000 --workers 10
+run "jobs_per_s allocated_bytes_per_job report_latency_ms_p50 report_latency_ms_p99" e2e --backend memory --jobs 2000 --workers 10
+run "jobs_per_s allocated_bytes_per_job report_latency_ms_p50 report_latency_ms_p99" e2e --backend sqlite --jobs 2000 --workers 10
 run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend memory --jobs 20 --gap-ms 2
 run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend sqlite --jobs 20 --gap-ms 2
 run "start_deviation_ms_p50 start_deviation_ms_p99 start_deviation_ms_max" delayed --backend memory --jobs 20 --min-ms 100 --max-ms 500

@@ -6,13 +6,21 @@ internal sealed record Record(long Value);
 /// <summary>The payload of the per-second recurring "tick" job.</summary>
 internal sealed record Tick;
 
-/// <summary>Appends <c>&lt;job id&gt; &lt;value&gt; &lt;pid&gt;</c> for every completed "record" job.</summary>
-internal sealed class RecordHandler(AppendOnlyLog log) : IJobHandler<Record>
+/// <summary>How long each "record" job works before it completes (<c>--work-ms</c>, default none).</summary>
+internal sealed record RecordWork(TimeSpan Duration);
+
+/// <summary>Works for <see cref="RecordWork"/> (if any), then appends <c>&lt;job id&gt; &lt;value&gt; &lt;pid&gt;</c>: one line
+/// per handler that ran to completion.</summary>
+internal sealed class RecordHandler(AppendOnlyLog log, RecordWork? work = null) : IJobHandler<Record>
 {
-    public ValueTask ExecuteAsync(Record payload, JobContext context)
+    public async ValueTask ExecuteAsync(Record payload, JobContext context)
     {
+        if (work is { Duration: var duration } && duration > TimeSpan.Zero)
+        {
+            await Task.Delay(duration, context.CancellationToken).ConfigureAwait(false);
+        }
+
         log.Append($"{context.JobId} {payload.Value} {Environment.ProcessId}");
-        return ValueTask.CompletedTask;
     }
 }
 

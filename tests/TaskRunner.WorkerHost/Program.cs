@@ -1,7 +1,7 @@
 // A TaskRunner host the multi-process tests start as real OS processes on one SQLite file. Modes:
-//   work     --db PATH --log PATH [--expect N] [--concurrency N] [--batch N] [--lease-ms N] [--stale-ms N]
-//            [--max-idle-ms N]
-//            runs "record" jobs, appending "<job id> <value> <pid>" per completion to its log; exits when the store
+//   work     --db PATH --log PATH [--expect N] [--concurrency N] [--batch N] [--prefetch N] [--lease-ms N]
+//            [--heartbeat-ms N] [--stale-ms N] [--max-idle-ms N] [--work-ms N]
+//            runs "record" jobs (each working --work-ms first), appending "<job id> <value> <pid>" per completion to its log; exits when the store
 //            holds at least N succeeded jobs and nothing unfinished (with --expect), or when stdin closes. With
 //            --max-idle-ms, an idle poller never sleeps longer than that (the default backoff grows to 30 s).
 //   lock     --db PATH --log PATH --name NAME --iterations K
@@ -53,7 +53,7 @@ static IHost BuildHost(WorkerArguments arguments, Action<ITaskRunnerBuilder> con
         {
             o.NodeId = $"{arguments.Mode}-{Environment.ProcessId}";
             o.LeaseDuration = lease;
-            o.HeartbeatInterval = lease / 4;
+            o.HeartbeatInterval = arguments.Milliseconds("heartbeat-ms", (int)(lease / 4).TotalMilliseconds);
             o.StaleLeaseCheckInterval = arguments.Milliseconds("stale-ms", 500);
             o.ShutdownTimeout = TimeSpan.FromSeconds(5);
         });
@@ -72,6 +72,7 @@ static async Task<int> WorkAsync(WorkerArguments arguments, StandardInput input)
         {
             q.Concurrency = concurrency;
             q.BatchSize = arguments.Int("batch", Math.Max(concurrency, 32));
+            q.Prefetch = arguments.Int("prefetch", 0);
             if (arguments.Int("max-idle-ms", 0) is > 0 and var maxIdle)
             {
                 // Another process's enqueue does not wake this one: only polling finds it, so cap the idle sleep.
@@ -82,7 +83,7 @@ static async Task<int> WorkAsync(WorkerArguments arguments, StandardInput input)
                 });
             }
         }),
-        s => s.AddSingleton(log));
+        s => s.AddSingleton(log).AddSingleton(new RecordWork(arguments.Milliseconds("work-ms", 0))));
     await host.StartAsync();
     Console.WriteLine($"ready {Environment.ProcessId}");
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace TaskRunner.Benchmarks.Runners;
@@ -7,7 +8,9 @@ namespace TaskRunner.Benchmarks.Runners;
 /// <c>e2e</c>: enqueue N no-op jobs (in calls of <c>--enqueue-batch</c>, default 1000) and run them with W workers.
 /// jobs_per_s runs from the first enqueue call until the N-th execution has started (counted inside the handler);
 /// allocated_bytes_per_job is every byte allocated in the process from the first enqueue call until all N jobs are
-/// stored as succeeded, divided by N. A warm-up round (N/10 jobs, at most 20,000) runs first on the same host.
+/// stored as succeeded, divided by N. report_latency_ms_p50/_p99 are the measured round's times from a job's claim until
+/// its outcome was stored (the <c>taskrunner.job.report_latency</c> histogram). A warm-up round (N/10 jobs, at most
+/// 20,000) runs first on the same host.
 /// </summary>
 internal static class EndToEndRunner
 {
@@ -49,16 +52,21 @@ internal static class EndToEndRunner
         await RunRoundAsync(host, counter, payloads, warmup).ConfigureAwait(false);
         await host.WaitUntilFinishedAsync(warmup, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
 
+        // Preallocated before the measure, so recording allocates nothing inside it.
+        using var latencies = new ReportLatencies(jobs);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var (started, lastStarted) = await RunRoundAsync(host, counter, payloads, jobs).ConfigureAwait(false);
         await host.WaitUntilFinishedAsync(warmup + jobs, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        latencies.Stop();
 
         var seconds = Stopwatch.GetElapsedTime(started, lastStarted).TotalSeconds;
         Figures.Print("jobs_per_s", jobs / seconds);
         Figures.Print("allocated_bytes_per_job", (double)allocated / jobs);
+        Figures.Print("report_latency_ms_p50", latencies.Percentile(0.50));
+        Figures.Print("report_latency_ms_p99", latencies.Percentile(0.99));
     }
 
     private static async Task<(long Started, long LastStarted)> RunRoundAsync(BenchHost host, RunCounter counter, Noop[] payloads, int jobs)
@@ -125,4 +133,51 @@ internal sealed class NoopHandler(RunCounter counter) : IJobHandler<Noop>
         counter.Started();
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>Records the engine's claim → outcome-stored times (<c>taskrunner.job.report_latency</c>) into a preallocated array.</summary>
+internal sealed class ReportLatencies : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly double[] _seconds;
+    private int _count;
+    private volatile bool _stopped;
+
+    public ReportLatencies(int capacity)
+    {
+        _seconds = new double[capacity];
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "TaskRunner" && instrument.Name == "taskrunner.job.report_latency")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            if (!_stopped && Interlocked.Increment(ref _count) is var n && n <= _seconds.Length)
+            {
+                _seconds[n - 1] = value;
+            }
+        });
+        _listener.Start();
+    }
+
+    public void Stop() => _stopped = true;
+
+    /// <summary>The percentile in milliseconds (nearest rank), or -1 when nothing was recorded.</summary>
+    public double Percentile(double p)
+    {
+        var count = Math.Min(Volatile.Read(ref _count), _seconds.Length);
+        if (count == 0)
+        {
+            return -1;
+        }
+
+        var sorted = _seconds[..count];
+        Array.Sort(sorted);
+        return sorted[Math.Clamp((int)Math.Ceiling(p * count) - 1, 0, count - 1)] * 1000;
+    }
+
+    public void Dispose() => _listener.Dispose();
 }

@@ -27,6 +27,7 @@ internal sealed class TaskRunnerDiagnostics : IDisposable
         ClaimDuration = _meter.CreateHistogram<double>("taskrunner.claim.duration", "s", "One claim call to the store.");
         PollsFailed = _meter.CreateCounter<long>("taskrunner.polls.failed", "{poll}", "Polls whose store call failed or found the circuit open, per queue.");
         LeasesRecovered = _meter.CreateCounter<long>("taskrunner.leases.recovered", "{job}", "Expired leases of crashed workers recovered: requeued or dead-lettered (the outcome tag).");
+        ReportLatency = _meter.CreateHistogram<double>("taskrunner.job.report_latency", "s", "From a job's claim until its outcome is stored.");
     }
 
     public Counter<long> Enqueued { get; }
@@ -50,6 +51,8 @@ internal sealed class TaskRunnerDiagnostics : IDisposable
     public Counter<long> PollsFailed { get; }
 
     public Counter<long> LeasesRecovered { get; }
+
+    public Histogram<double> ReportLatency { get; }
 
     /// <summary>Adds the runner's gauges, read on collection.</summary>
     public void AddGauges(Func<long> busyWorkers, Func<int> circuitState, Func<IEnumerable<Measurement<long>>> queueDepths)

@@ -5,8 +5,11 @@ namespace TaskRunner;
 
 /// <summary>
 /// Collects worker reports and writes them to the store in batches (one store call for up to
-/// <see cref="TaskRunnerOptions.CompletionBatchSize"/> reports), then raises the lifecycle events. Store failures are
-/// retried; a report is never dropped before its lease could expire anyway.
+/// <see cref="TaskRunnerOptions.CompletionBatchSize"/> reports), then raises the lifecycle events. A batch whose write
+/// failed is retried with backoff, in halves, beside the new reports: a failing or slow report never holds up the
+/// reports behind it, and their jobs stay leased (<see cref="HeldLeases"/>) until their outcome is stored. After
+/// <see cref="MaxTries"/> failed writes a report is given up: its lease is no longer renewed, so it expires and another
+/// worker recovers the job.
 /// </summary>
 internal sealed class CompletionWriter
 {
@@ -14,19 +17,23 @@ internal sealed class CompletionWriter
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly RunnerServices _runner;
+    private readonly HeldLeases _leases;
     private readonly Channel<Report> _reports = Channel.CreateUnbounded<Report>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<Retry> _retries = [];
+    private readonly List<JobCompletion> _completions = [];
     private readonly Task _loop;
 
-    public CompletionWriter(RunnerServices runner)
+    public CompletionWriter(RunnerServices runner, HeldLeases leases)
     {
         _runner = runner;
+        _leases = leases;
         _loop = Task.Run(RunAsync);
     }
 
     public void Write(ClaimedJob job, JobCompletion completion, TimeSpan duration) =>
         _reports.Writer.TryWrite(new Report(job, completion, duration));
 
-    /// <summary>Stops accepting reports and waits until every accepted one is written.</summary>
+    /// <summary>Stops accepting reports and waits until every accepted one is written (or given up).</summary>
     public Task DrainAsync()
     {
         _reports.Writer.TryComplete();
@@ -37,46 +44,111 @@ internal sealed class CompletionWriter
     {
         var max = _runner.Options.CompletionBatchSize;
         var batch = new List<Report>(max);
-        var completions = new List<JobCompletion>(max);
         var reader = _reports.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        Task<bool>? arrival = null;
+        while (true)
         {
+            if (_retries.Count == 0)
+            {
+                var more = arrival is null ? await reader.WaitToReadAsync().ConfigureAwait(false) : await arrival.ConfigureAwait(false);
+                arrival = null;
+                if (!more)
+                {
+                    return;
+                }
+            }
+            else
+            {
+                // Wait for new reports, or until the earliest retry is due, whichever comes first.
+                var wait = _retries.Min(r => r.DueAt) - _runner.TimeProvider.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    if (reader.Completion.IsCompleted)
+                    {
+                        await Task.Delay(wait, _runner.TimeProvider).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        arrival ??= reader.WaitToReadAsync().AsTask();
+                        await Task.WhenAny(arrival, Task.Delay(wait, _runner.TimeProvider)).ConfigureAwait(false);
+                        if (arrival.IsCompleted)
+                        {
+                            arrival = null;
+                        }
+                    }
+                }
+
+                await RetryDueAsync().ConfigureAwait(false);
+            }
+
             while (batch.Count < max && reader.TryRead(out var report))
             {
                 batch.Add(report);
-                completions.Add(report.Completion);
             }
 
-            var rejected = await WriteAsync(completions).ConfigureAwait(false);
-            Published(batch, rejected);
-            batch.Clear();
-            completions.Clear();
+            if (batch.Count > 0)
+            {
+                await WriteAsync(batch, tries: 0).ConfigureAwait(false);
+                batch.Clear();
+            }
         }
     }
 
-    private async Task<IReadOnlyList<JobId>?> WriteAsync(List<JobCompletion> completions)
+    private async Task RetryDueAsync()
     {
-        var delay = FirstRetryDelay;
-        for (var attempt = 1; ; attempt++)
+        var now = _runner.TimeProvider.GetUtcNow();
+        for (var i = _retries.Count - 1; i >= 0; i--)
         {
-            try
+            var retry = _retries[i];
+            if (retry.DueAt <= now)
             {
-                return await _runner.Store.CompleteAsync(completions, _runner.TimeProvider.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (attempt < MaxTries && ex is not OperationCanceledException)
-            {
-                Log.CompletionWriteFailed(_runner.Logger, completions.Count, attempt, ex);
-                await Task.Delay(delay, _runner.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
-                delay *= 2;
-            }
-#pragma warning disable CA1031 // Out of tries: the leases will expire and the jobs be recovered, so log and go on.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Log.CompletionWriteAbandoned(_runner.Logger, completions.Count, ex);
-                return null;
+                _retries.RemoveAt(i);
+                await WriteAsync(retry.Reports, retry.Tries).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Writes one batch; on failure parks copies of it for a retry (in halves, so a bad report ends up alone),
+    /// so the caller may reuse the list.</summary>
+    private async Task WriteAsync(List<Report> batch, int tries)
+    {
+        IReadOnlyList<JobId>? rejected;
+        _completions.Clear();
+        foreach (var report in batch)
+        {
+            _completions.Add(report.Completion);
+        }
+
+        try
+        {
+            rejected = await _runner.Store.CompleteAsync(_completions, _runner.TimeProvider.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (tries + 1 < MaxTries && ex is not OperationCanceledException)
+        {
+            Log.CompletionWriteFailed(_runner.Logger, batch.Count, tries + 1, ex);
+            var dueAt = _runner.TimeProvider.GetUtcNow() + (FirstRetryDelay * Math.Pow(2, tries));
+            if (batch.Count == 1)
+            {
+                _retries.Add(new Retry([.. batch], tries + 1, dueAt));
+            }
+            else
+            {
+                var half = batch.Count / 2;
+                _retries.Add(new Retry(batch[..half], tries + 1, dueAt));
+                _retries.Add(new Retry(batch[half..], tries + 1, dueAt));
+            }
+
+            return;
+        }
+#pragma warning disable CA1031 // Out of tries: the leases will expire and the jobs be recovered, so log and go on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.CompletionWriteAbandoned(_runner.Logger, batch.Count, ex);
+            rejected = null;
+        }
+
+        Published(batch, rejected);
     }
 
     private void Published(List<Report> batch, IReadOnlyList<JobId>? rejected)
@@ -88,10 +160,18 @@ internal sealed class CompletionWriter
         DateTimeOffset? earliestRetry = null;
         foreach (var (job, completion, duration) in batch)
         {
+            // Stored, rejected or given up: either way this process no longer holds the lease.
+            var claimedAt = _leases.Dropped(job.Id, job.LeaseToken);
             if (rejected is null || (rejected.Count > 0 && rejected.Contains(job.Id)))
             {
                 Log.LeaseLost(_runner.Logger, job.Id, job.Name);
                 continue;
+            }
+
+            var tag = new KeyValuePair<string, object?>("queue", job.Queue);
+            if (claimedAt is { } claimed)
+            {
+                diagnostics.ReportLatency.Record(_runner.TimeProvider.GetElapsedTime(claimed).TotalSeconds, tag);
             }
 
             anyBatch |= job.BatchId is not null;
@@ -109,7 +189,6 @@ internal sealed class CompletionWriter
                 _runner.Signals.Wake(job.Queue);
             }
 
-            var tag = new KeyValuePair<string, object?>("queue", job.Queue);
             JobEventKind? kind = completion.Outcome switch
             {
                 JobOutcome.Succeeded => JobEventKind.Succeeded,
@@ -149,4 +228,6 @@ internal sealed class CompletionWriter
     }
 
     private readonly record struct Report(ClaimedJob Job, JobCompletion Completion, TimeSpan Duration);
+
+    private readonly record struct Retry(List<Report> Reports, int Tries, DateTimeOffset DueAt);
 }

@@ -22,6 +22,7 @@ internal sealed class JobRunner(
     private readonly CircuitBreakerStateProvider _circuit = new();
     private readonly CancellationTokenSource _stopClaiming = new();
     private readonly CancellationTokenSource _stopLoops = new();
+    private readonly HeldLeases _leases = new(runner);
     private QueueProcessor[] _queues = [];
     private CompletionWriter? _completions;
     private Task _heartbeats = Task.CompletedTask;
@@ -86,9 +87,9 @@ internal sealed class JobRunner(
             var queues = options.Queues.Count > 0 ? options.Queues.Values.ToArray() : [new QueueOptions(JobOptions.DefaultQueue)];
             var global = options.GlobalConcurrency is { } limit ? new GlobalLimiter(limit) : null;
             _pipeline = BuildPipeline();
-            _completions = new CompletionWriter(runner);
+            _completions = new CompletionWriter(runner, _leases);
             _queues = [.. queues.Select(q => new QueueProcessor(
-                runner, q, PollingStrategies.Create(services, q), _pipeline, _completions, global))];
+                runner, q, PollingStrategies.Create(services, q), _pipeline, _completions, global, _leases))];
             runner.Diagnostics.AddGauges(() => BusyWorkers, () => (int)CircuitState, QueueDepths);
 
             // Jobs left running by a process that died before this one started are due for recovery now.
@@ -264,42 +265,20 @@ internal sealed class JobRunner(
     private async Task HeartbeatLoopAsync(PeriodicTimer timer, CancellationToken stop)
     {
         using var owned = timer;
-        var leases = new List<JobLease>();
-        var holders = new Dictionary<JobId, WorkerContext>();
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
                 // Off the timer's thread: store calls must not run inside the clock's timer callback.
                 await Task.Yield();
-                leases.Clear();
-                holders.Clear();
-                foreach (var worker in _queues.SelectMany(q => q.Workers))
-                {
-                    if (worker.Current is { } job)
-                    {
-                        leases.Add(new JobLease(job.Id, job.LeaseToken));
-                        holders[job.Id] = worker;
-                    }
-                }
-
-                if (leases.Count == 0)
-                {
-                    continue;
-                }
-
                 try
                 {
-                    var now = runner.TimeProvider.GetUtcNow();
-                    var result = await runner.Store.HeartbeatAsync(leases, now + runner.Options.LeaseDuration, now, stop).ConfigureAwait(false);
-                    foreach (var id in result.Lost)
+                    // Every held lease, not only the running jobs': a prefetched job and a report waiting to be stored
+                    // stay leased too, or another process recovers the job and runs it again.
+                    var result = await _leases.RenewAllAsync(stop).ConfigureAwait(false);
+                    if (result.Lost.Count > 0 || result.CancellationRequested.Count > 0)
                     {
-                        holders[id].TryCancel(id, CancelReason.LeaseLost);
-                    }
-
-                    foreach (var id in result.CancellationRequested)
-                    {
-                        holders[id].TryCancel(id, CancelReason.CancellationRequested);
+                        CancelRunning(result);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -310,6 +289,26 @@ internal sealed class JobRunner(
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+    }
+
+    private void CancelRunning(HeartbeatResult result)
+    {
+        foreach (var worker in _queues.SelectMany(q => q.Workers))
+        {
+            if (worker.Current is not { } job)
+            {
+                continue;
+            }
+
+            if (result.Lost.Contains(job.Id))
+            {
+                worker.TryCancel(job.Id, CancelReason.LeaseLost);
+            }
+            else if (result.CancellationRequested.Contains(job.Id))
+            {
+                worker.TryCancel(job.Id, CancelReason.CancellationRequested);
+            }
         }
     }
 

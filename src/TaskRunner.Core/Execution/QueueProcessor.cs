@@ -17,6 +17,7 @@ internal sealed class QueueProcessor : IDisposable
     private readonly ResiliencePipeline _pipeline;
     private readonly CompletionWriter _completions;
     private readonly GlobalLimiter? _global;
+    private readonly HeldLeases _leases;
     private readonly WakeSignal _wake;
     private readonly JobExecutor _executor;
     private readonly Channel<ClaimedJob> _ready = Channel.CreateUnbounded<ClaimedJob>();
@@ -28,7 +29,7 @@ internal sealed class QueueProcessor : IDisposable
     private int _waitingForSlots;
     private volatile bool _stopping;
 
-    public QueueProcessor(RunnerServices runner, QueueOptions queue, IPollingStrategy strategy, ResiliencePipeline pipeline, CompletionWriter completions, GlobalLimiter? global)
+    public QueueProcessor(RunnerServices runner, QueueOptions queue, IPollingStrategy strategy, ResiliencePipeline pipeline, CompletionWriter completions, GlobalLimiter? global, HeldLeases leases)
     {
         _runner = runner;
         _queue = queue;
@@ -36,6 +37,7 @@ internal sealed class QueueProcessor : IDisposable
         _pipeline = pipeline;
         _completions = completions;
         _global = global;
+        _leases = leases;
         _wake = runner.Signals.For(queue.Name);
         _global?.Register(queue.Name, queue.Weight, _wake);
         _executor = new JobExecutor(runner);
@@ -180,6 +182,7 @@ internal sealed class QueueProcessor : IDisposable
                     static (state, ct) => state.Store.ClaimAsync(state.Request, ct), (_runner.Store, Request: request), stop).ConfigureAwait(false);
                 _runner.Diagnostics.ClaimDuration.Record(_runner.TimeProvider.GetElapsedTime(claimStarted).TotalSeconds);
                 found = jobs.Count;
+                _leases.Claimed(jobs);
                 Interlocked.Add(ref _inFlight, found);
                 for (var i = 0; i < found; i++)
                 {
@@ -254,19 +257,22 @@ internal sealed class QueueProcessor : IDisposable
         {
             while (reader.TryRead(out var job))
             {
-                if (_stopping || LeaseTooShortToStart(job))
+                if (_stopping)
                 {
-                    // Not started: hand it back without counting the attempt (shutdown, or a prefetched job whose lease
-                    // would lapse before the next heartbeat could extend it).
+                    // Not started: hand it back without counting the attempt.
                     _completions.Write(job, JobCompletion.Released(job.Id, job.LeaseToken), TimeSpan.Zero);
                 }
-                else
+                else if (await LeaseLeftToStartAsync(job).ConfigureAwait(false))
                 {
                     var started = _runner.TimeProvider.GetTimestamp();
                     var completion = await _executor.RunAsync(job, worker).ConfigureAwait(false);
                     if (completion is { } report)
                     {
                         _completions.Write(job, report, _runner.TimeProvider.GetElapsedTime(started));
+                    }
+                    else
+                    {
+                        _leases.Dropped(job.Id, job.LeaseToken); // lost: the new owner reports
                     }
                 }
 
@@ -275,8 +281,49 @@ internal sealed class QueueProcessor : IDisposable
         }
     }
 
-    private bool LeaseTooShortToStart(ClaimedJob job) =>
-        _queue.Prefetch > 0 && job.LeaseExpiresAt - _runner.TimeProvider.GetUtcNow() <= _runner.Options.HeartbeatInterval;
+    /// <summary>
+    /// Whether the job may start: it never starts with a heartbeat interval of lease or less left (a prefetched job may
+    /// have waited, and a heartbeat that is late under load would then let the lease lapse mid-run), so such a lease is
+    /// renewed first. A job whose lease was lost is dropped (the new owner runs it); one whose renewal failed is handed
+    /// back, its attempt not counted.
+    /// </summary>
+    private async ValueTask<bool> LeaseLeftToStartAsync(ClaimedJob job)
+    {
+        // Twice at most: a renewal already in flight may have been sent before this job was claimed.
+        for (var round = 0; ; round++)
+        {
+            if (_leases.ExpiresAt(job.Id, job.LeaseToken) is not { } expiresAt)
+            {
+                Log.LeaseLost(_runner.Logger, job.Id, job.Name);
+                return false;
+            }
+
+            if (expiresAt - _runner.TimeProvider.GetUtcNow() > _runner.Options.HeartbeatInterval)
+            {
+                return true;
+            }
+
+            if (round == 2)
+            {
+                break;
+            }
+
+            try
+            {
+                await _leases.RenewNowAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // A failed renewal is not the job's failure: hand it back unrun, the attempt not counted.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.HeartbeatFailed(_runner.Logger, ex);
+                break;
+            }
+        }
+
+        _completions.Write(job, JobCompletion.Released(job.Id, job.LeaseToken), TimeSpan.Zero);
+        return false;
+    }
 
     public void Dispose()
     {

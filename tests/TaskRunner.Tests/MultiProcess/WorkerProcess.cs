@@ -25,6 +25,18 @@ internal sealed class WorkerProcess : IDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>What the process wrote to stderr so far (its warnings and errors).</summary>
+    public string StandardError
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
     public static WorkerProcess Start(string mode, params string[] arguments)
     {
         var start = new ProcessStartInfo(DotnetHost())
