@@ -70,22 +70,26 @@ internal static class PostgresServer
             "-o", $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             "start",
         ], asRoot);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], asRoot).GetAwaiter().GetResult();
-                Directory.Delete(root, recursive: true);
-            }
-            catch (Exception exception) when (exception is IOException or InvalidOperationException or UnauthorizedAccessException)
-            {
-                // A server left in /tmp is harmless; exiting the test run matters more.
-            }
-        };
+        StopWhenThisProcessExits(Path.Combine(bin, "pg_ctl"), data, root, asRoot);
 
         var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true";
         await ProbeAsync(connectionString, "the throwaway PostgreSQL server started but cannot be reached");
         return connectionString;
+    }
+
+    /// <summary>Starts a detached watchdog that stops the server and deletes its directory once the test process is gone,
+    /// however it ends (the test host may be killed right after the run, before any exit handler finishes).</summary>
+    private static void StopWhenThisProcessExits(string pgCtl, string data, string root, bool asRoot)
+    {
+        var stop = asRoot ? $"runuser -u postgres -- '{pgCtl}' -D '{data}' -m immediate -w stop" : $"'{pgCtl}' -D '{data}' -m immediate -w stop";
+        var script = $"exec </dev/null >/dev/null 2>&1; while kill -0 {Environment.ProcessId}; do sleep 0.5; done; {stop}; rm -rf '{root}'";
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false, WorkingDirectory = "/" };
+        foreach (var part in new[] { "sh", "-c", script })
+        {
+            start.ArgumentList.Add(part);
+        }
+
+        using var watchdog = Process.Start(start) ?? throw new InvalidOperationException("Could not start the watchdog that stops the throwaway PostgreSQL server.");
     }
 
     private static async Task ProbeAsync(string connectionString, string problem)
