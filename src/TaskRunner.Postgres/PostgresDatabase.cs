@@ -23,7 +23,7 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
     private readonly SemaphoreSlim _initGate = new(1, 1);
     private volatile bool _initialized;
 
-    public PostgresDatabase(IOptions<PostgresStoreOptions> options, ILogger<PostgresDatabase>? logger = null)
+    public PostgresDatabase(IOptions<PostgresStoreOptions> options, ILogger<PostgresDatabase>? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var value = options.Value;
@@ -47,7 +47,11 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
         Sql = new PostgresSql(value.Schema);
         var builder = new NpgsqlConnectionStringBuilder(DataSource.ConnectionString);
         Description = $"schema '{value.Schema}' of database '{builder.Database}' on {builder.Host}:{builder.Port}";
+        Notifier = new PostgresNotifier(this, timeProvider ?? TimeProvider.System, _logger);
     }
+
+    /// <summary>The process's listening connection for wake-ups (opened by the first subscriber).</summary>
+    public PostgresNotifier Notifier { get; }
 
     /// <summary>Every statement, for this schema.</summary>
     public PostgresSql Sql { get; }
@@ -133,6 +137,7 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
 
     public void Dispose()
     {
+        Notifier.DisposeAsync().AsTask().GetAwaiter().GetResult();
         if (_ownsDataSource)
         {
             DataSource.Dispose();
@@ -143,6 +148,7 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Notifier.DisposeAsync().ConfigureAwait(false);
         if (_ownsDataSource)
         {
             await DataSource.DisposeAsync().ConfigureAwait(false);

@@ -9,7 +9,7 @@ namespace TaskRunner.Postgres;
 /// arrays); a claim takes rows with <c>FOR UPDATE SKIP LOCKED</c>, so claimers on many machines never wait on each other's
 /// rows. Transactions are used only where several statements must be atomic (a finished batch's continuation, cancel,
 /// keyed enqueues).</summary>
-internal sealed class PostgresJobStore : IJobStore
+internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
 {
     /// <summary>How many due scheduled jobs or retries one claim promotes to pending (the rest follow on the next claim).</summary>
     private const int PromoteLimit = 10_000;
@@ -21,8 +21,12 @@ internal sealed class PostgresJobStore : IJobStore
 
     public PostgresJobStore(PostgresDatabase database) => _database = database;
 
-    /// <summary>Shared by many processes; no cheap change counter (an idle poll's claim is one index probe anyway).</summary>
-    public JobStoreCapabilities Capabilities => JobStoreCapabilities.Shared;
+    /// <summary>Shared by many processes, with LISTEN/NOTIFY wake-ups; no cheap change counter (an idle poll's claim is one
+    /// index probe anyway).</summary>
+    public JobStoreCapabilities Capabilities => JobStoreCapabilities.Shared | JobStoreCapabilities.Notifications;
+
+    public ValueTask<IAsyncDisposable> ListenAsync(Action<string?> onWork, CancellationToken cancellationToken) =>
+        _database.Notifier.SubscribeAsync(onWork, cancellationToken);
 
     public ValueTask<IReadOnlyList<EnqueueResult>> EnqueueAsync(IReadOnlyList<NewJob> jobs, DateTimeOffset now, CancellationToken cancellationToken = default)
     {

@@ -20,6 +20,8 @@ internal sealed class PostgresSql
         var s = "\"" + schema + "\"";
         string S(string sql) => sql.Replace("{s}", s, StringComparison.Ordinal);
 
+        Channel = ("taskrunner_" + schema).Length <= 63 ? "taskrunner_" + schema : schema;
+        Listen = "LISTEN \"" + Channel + "\"";
         Migrations = [.. PostgresSchema.Migrations.Select(S)];
         CreateSchema = S("CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.schema_version (version integer NOT NULL); " +
             "INSERT INTO {s}.schema_version (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM {s}.schema_version)");
@@ -35,10 +37,11 @@ internal sealed class PostgresSql
             "WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::smallint[], $5::integer[], $6::bigint[], $7::integer[], " +
             "$8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[]) WITH ORDINALITY " +
             "AS i(name, queue, payload, state, priority, run_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent, ord)), " +
-            "keys AS (INSERT INTO {s}.concurrency_keys (key) SELECT DISTINCT concurrency_key FROM input WHERE concurrency_key IS NOT NULL ON CONFLICT DO NOTHING) " +
-            "INSERT INTO {s}.jobs (name, queue, payload, state, priority, run_at, created_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent) " +
+            "keys AS (INSERT INTO {s}.concurrency_keys (key) SELECT DISTINCT concurrency_key FROM input WHERE concurrency_key IS NOT NULL ON CONFLICT DO NOTHING), " +
+            "inserted AS (INSERT INTO {s}.jobs (name, queue, payload, state, priority, run_at, created_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent) " +
             "SELECT name, queue, payload, state, priority, run_at, $15, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent " +
-            "FROM input ORDER BY ord ON CONFLICT DO NOTHING RETURNING id, unique_key, idempotency_key");
+            "FROM input ORDER BY ord ON CONFLICT DO NOTHING RETURNING id, unique_key, idempotency_key, queue, state) " +
+            "SELECT id, unique_key, idempotency_key, (" + Notify("inserted", "true") + ") FROM inserted");
 
         FindExisting = S(
             "SELECT k.key, (SELECT id FROM {s}.jobs WHERE idempotency_key = k.key), NULL::bigint FROM unnest($1::text[]) AS k(key) " +
@@ -93,9 +96,9 @@ internal sealed class PostgresSql
             "attempts = CASE WHEN c.outcome = 4 THEN j.attempts - 1 ELSE j.attempts END, " +
             "cancel_requested = CASE WHEN c.outcome = 4 THEN false ELSE j.cancel_requested END, " +
             "lease_expires_at = NULL " +
-            "FROM c WHERE j.id = c.id AND j.state = 2 AND j.lease_token = c.token RETURNING j.id, j.batch_id, j.concurrency_key, j.state), " +
+            "FROM c WHERE j.id = c.id AND j.state = 2 AND j.lease_token = c.token RETURNING j.id, j.batch_id, j.concurrency_key, j.state, j.queue), " +
             FreeKeys("done") +
-            "SELECT id, CASE WHEN state IN (3, 5, 6) THEN batch_id END FROM done");
+            "SELECT id, CASE WHEN state IN (3, 5, 6) THEN batch_id END, (" + Notify("done", "state IN (1, 4)") + ") FROM done");
 
         Progress = S("UPDATE {s}.jobs SET progress_percent = $1, progress_message = $2 WHERE id = $3 AND state = 2 AND lease_token = $4");
 
@@ -107,9 +110,9 @@ internal sealed class PostgresSql
             "finished_at = CASE WHEN j.attempts >= j.max_attempts THEN $1 END, lease_expires_at = NULL, error_type = 'LeaseExpired', " +
             "error_message = 'The lease of worker ''' || coalesce(j.owner, '') || ''' expired before attempt ' || j.attempts || ' of ' || j.max_attempts || " +
             "CASE WHEN j.attempts >= j.max_attempts THEN ' finished; no attempts are left.' ELSE ' finished; the job will run again.' END, error_stack = NULL " +
-            "FROM expired e WHERE j.id = e.id RETURNING j.id, j.batch_id, j.concurrency_key, j.state), " +
+            "FROM expired e WHERE j.id = e.id RETURNING j.id, j.batch_id, j.concurrency_key, j.state, j.queue), " +
             FreeKeys("done") +
-            "SELECT state, CASE WHEN state = 5 THEN batch_id END FROM done");
+            "SELECT state, CASE WHEN state = 5 THEN batch_id END, (" + Notify("done", "state = 1") + ") FROM done");
 
         LockJob = S("SELECT state, batch_id, concurrency_key FROM {s}.jobs WHERE id = $1 FOR UPDATE");
         CancelWaiting = S("UPDATE {s}.jobs SET state = 6, finished_at = $2 WHERE id = $1 AND state IN (0, 1, 4)");
@@ -120,7 +123,7 @@ internal sealed class PostgresSql
         Requeue = S(
             "UPDATE {s}.jobs j SET state = 1, attempts = 0, run_at = $2, finished_at = NULL, cancel_requested = false, lease_expires_at = NULL " +
             "WHERE j.id = $1 AND j.state IN (5, 6) AND (j.unique_key IS NULL OR NOT EXISTS " +
-            "(SELECT 1 FROM {s}.jobs o WHERE o.unique_key = j.unique_key AND o.state IN (0, 1, 2, 4)))");
+            "(SELECT 1 FROM {s}.jobs o WHERE o.unique_key = j.unique_key AND o.state IN (0, 1, 2, 4))) RETURNING pg_notify('" + Channel + "', j.queue)");
 
         Purge = S(
             "DELETE FROM {s}.jobs WHERE id IN (SELECT id FROM {s}.jobs WHERE state = $1 AND ($2::bigint IS NULL OR finished_at < $2) " +
@@ -165,22 +168,23 @@ internal sealed class PostgresSql
 
         const string ScheduleColumns =
             "name, cron, time_zone, job_name, payload, queue, misfire_policy, max_misfires, paused, last_occurrence, created_at, updated_at, version";
-        const string BumpSchedules = "bump AS (UPDATE {s}.counters SET value = value + 1 WHERE name = 'schedules' AND EXISTS (SELECT 1 FROM changed)) ";
+        var bumpSchedules = "bump AS (UPDATE {s}.counters SET value = value + 1 WHERE name = 'schedules' AND EXISTS (SELECT 1 FROM changed) " +
+            "RETURNING pg_notify('" + Channel + "', '')) ";
         UpsertSchedule = S(
             "WITH changed AS (INSERT INTO {s}.schedules AS t (" + ScheduleColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1) " +
             "ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, time_zone = excluded.time_zone, job_name = excluded.job_name, payload = excluded.payload, " +
             "queue = excluded.queue, misfire_policy = excluded.misfire_policy, max_misfires = excluded.max_misfires, paused = excluded.paused, " +
             "last_occurrence = coalesce(excluded.last_occurrence, t.last_occurrence), updated_at = excluded.updated_at, version = t.version + 1 " +
-            "RETURNING " + ScheduleColumns + "), " + BumpSchedules + "SELECT " + ScheduleColumns + " FROM changed");
+            "RETURNING " + ScheduleColumns + "), " + bumpSchedules + "SELECT " + ScheduleColumns + " FROM changed");
         GetSchedule = S("SELECT " + ScheduleColumns + " FROM {s}.schedules WHERE name = $1");
         ListSchedules = S("SELECT " + ScheduleColumns + " FROM {s}.schedules ORDER BY name COLLATE \"C\"");
-        RemoveSchedule = S("WITH changed AS (DELETE FROM {s}.schedules WHERE name = $1 RETURNING 1), " + BumpSchedules + "SELECT count(*) FROM changed");
+        RemoveSchedule = S("WITH changed AS (DELETE FROM {s}.schedules WHERE name = $1 RETURNING 1), " + bumpSchedules + "SELECT count(*) FROM changed");
         PauseSchedule = S(
             "WITH changed AS (UPDATE {s}.schedules SET paused = $2, updated_at = $3, version = version + 1 WHERE name = $1 RETURNING 1), " +
-            BumpSchedules + "SELECT count(*) FROM changed");
+            bumpSchedules + "SELECT count(*) FROM changed");
         AdvanceSchedule = S(
             "WITH changed AS (UPDATE {s}.schedules SET last_occurrence = $2, version = version + 1 WHERE name = $1 AND last_occurrence IS NOT DISTINCT FROM $3 RETURNING 1), " +
-            BumpSchedules + "SELECT count(*) FROM changed");
+            bumpSchedules + "SELECT count(*) FROM changed");
         ScheduleVersion = S("SELECT value FROM {s}.counters WHERE name = 'schedules'");
 
         const string MetadataColumns = "path, size, last_write, content_hash, metadata, extracted_at, error_type, error_message, error_stack";
@@ -193,6 +197,13 @@ internal sealed class PostgresSql
         PageMetadata = S("SELECT " + MetadataColumns + " FROM {s}.file_metadata WHERE path > $1 ORDER BY path LIMIT $2");
         RemoveMetadata = S("DELETE FROM {s}.file_metadata WHERE path = $1");
 
+        // Wakes listening processes when the transaction commits: one notification per queue that got pending work ('' for
+        // work that is due later: the scheduler's business). PostgreSQL folds identical notifications of one transaction.
+        // Written as a scalar subquery of the statement's own output, which PostgreSQL evaluates once.
+        string Notify(string source, string condition) =>
+            "SELECT count(pg_notify('" + Channel + "', q)) FROM (SELECT DISTINCT CASE WHEN state = 1 THEN queue ELSE '' END AS q FROM " + source +
+            " WHERE " + condition + ") AS n";
+
         string FreeKeys(string source) => S(
             "freed AS (UPDATE {s}.concurrency_keys k SET running = greatest(k.running - f.n, 0) FROM " +
             "(SELECT concurrency_key, count(*) AS n FROM " + source + " WHERE concurrency_key IS NOT NULL AND state <> 2 GROUP BY concurrency_key) f " +
@@ -203,6 +214,8 @@ internal sealed class PostgresSql
     public string Schema { get; }
 
 #pragma warning disable CS1591, SA1600 // Internal statement texts; each is explained where it is built.
+    public string Channel { get; }
+    public string Listen { get; }
     public string[] Migrations { get; }
     public string CreateSchema { get; }
     public string ReadVersion { get; }
