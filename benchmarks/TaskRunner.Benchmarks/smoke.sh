@@ -28,4 +28,11 @@ run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend memory --jo
 run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend sqlite --jobs 20 --gap-ms 2
 run "fired expected within_10ms_pct max_deviation_ms" punctuality --schedules 10 --seconds 2
 run "single_commits_per_s batched_claim_complete_per_s" sqlite-limit --seconds 1 --rows 5000
+if [ -n "${TASKRUNNER_POSTGRES:-}" ]; then
+  run "jobs_per_s allocated_bytes_per_job" e2e --backend postgres --jobs 2000 --workers 10
+  run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend postgres --jobs 20 --gap-ms 2
+  run "single_commits_per_s batched_claim_complete_per_s" postgres-limit --seconds 1 --rows 5000
+else
+  echo "smoke: TASKRUNNER_POSTGRES is not set; the postgres runs are left out (bash .ci/run sets it)"
+fi
 echo "smoke: benchmark runners OK"
