@@ -192,18 +192,21 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
     private async Task<int> MigrateAsync(NpgsqlConnection connection, int unused, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var lockCommand = Command(connection, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", PostgresValues.Text("taskrunner.migrate:" + Sql.Schema)))
+        var lockCommand = Command(connection, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", PostgresValues.Text("taskrunner.migrate:" + Sql.Schema));
+        await using (lockCommand.ConfigureAwait(false))
         {
             await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var create = Command(connection, Sql.CreateSchema))
+        var create = Command(connection, Sql.CreateSchema);
+        await using (create.ConfigureAwait(false))
         {
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         int version;
-        await using (var read = Command(connection, Sql.ReadVersion))
+        var read = Command(connection, Sql.ReadVersion);
+        await using (read.ConfigureAwait(false))
         {
             version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -218,7 +221,8 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
 
         for (var next = version; next < PostgresSchema.CurrentVersion; next++)
         {
-            await using (var migrate = Command(connection, Sql.Migrations[next]))
+            var migrate = Command(connection, Sql.Migrations[next]);
+            await using (migrate.ConfigureAwait(false))
             {
                 await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -228,7 +232,8 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
 
         if (version != PostgresSchema.CurrentVersion)
         {
-            await using var set = Command(connection, Sql.SetVersion, PostgresValues.Int(PostgresSchema.CurrentVersion));
+            var set = Command(connection, Sql.SetVersion, PostgresValues.Int(PostgresSchema.CurrentVersion));
+            await using var setScope = set.ConfigureAwait(false);
             await set.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 

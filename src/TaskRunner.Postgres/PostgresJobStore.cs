@@ -63,10 +63,11 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         {
             var (batch, now, sql) = state;
             var c = batch.Continuation;
-            await using (var insert = Command(connection, sql.InsertBatch,
+            var insert = Command(connection, sql.InsertBatch,
                 V.Uuid(batch.Id.Value), V.Ticks(now), V.Bool(c is not null), V.Text(c?.Name), V.Text(c?.Queue), V.Bytes(c?.Payload), V.Int(c?.Priority),
                 V.Ticks(c?.RunAt), V.Int(c?.MaxAttempts), V.Ticks(c?.Timeout), V.Text(c?.UniqueKey), V.Text(c?.IdempotencyKey), V.Text(c?.ConcurrencyKey),
-                V.Text(c is null ? null : V.Tags(c.Tags)), V.Uuid(c?.BatchId?.Value), V.Text(c?.TraceParent)))
+                V.Text(c is null ? null : V.Tags(c.Tags)), V.Uuid(c?.BatchId?.Value), V.Text(c?.TraceParent));
+            await using (insert.ConfigureAwait(false))
             {
                 await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
@@ -96,7 +97,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             var (request, sql) = state;
 
             // Promotion and claim go in one round trip; as one implicit transaction the claim sees the promoted rows.
-            await using var batch = new NpgsqlBatch(connection);
+            var batch = new NpgsqlBatch(connection);
+            await using var batchScope = batch.ConfigureAwait(false);
 #pragma warning disable CA2100 // Statement texts come from PostgresSql.
             var promote = new NpgsqlBatchCommand(sql.Promote);
             promote.Parameters.Add(V.Ticks(request.Now));
@@ -158,7 +160,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
 
             var held = new HashSet<long>(ids.Length);
             List<JobId>? cancel = null;
-            await using (var command = Command(connection, state.sql.Heartbeat, V.Ticks(state.leaseExpiresAt), V.Array(ids, NpgsqlDbType.Bigint), V.Array(tokens, NpgsqlDbType.Bigint)))
+            var command = Command(connection, state.sql.Heartbeat, V.Ticks(state.leaseExpiresAt), V.Array(ids, NpgsqlDbType.Bigint), V.Array(tokens, NpgsqlDbType.Bigint));
+            await using (command.ConfigureAwait(false))
             await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -226,10 +229,11 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
 
             var applied = new HashSet<long>(count);
             List<Guid>? batches = null;
-            await using (var command = Command(connection, sql.Complete,
+            var command = Command(connection, sql.Complete,
                 V.Array(ids, NpgsqlDbType.Bigint), V.Array(tokens, NpgsqlDbType.Bigint), V.Array(outcomes, NpgsqlDbType.Smallint),
                 V.Array(results, NpgsqlDbType.Bytea), V.Array(retryAts, NpgsqlDbType.Bigint), V.Array(errorTypes, NpgsqlDbType.Text),
-                V.Array(errorMessages, NpgsqlDbType.Text), V.Array(errorStacks, NpgsqlDbType.Text), V.Ticks(now)))
+                V.Array(errorMessages, NpgsqlDbType.Text), V.Array(errorStacks, NpgsqlDbType.Text), V.Ticks(now));
+            await using (command.ConfigureAwait(false))
             await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -271,7 +275,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         ArgumentOutOfRangeException.ThrowIfGreaterThan(percent, 100);
         return _database.RunAsync((lease, percent, message, sql: _database.Sql), static async (connection, state, ct) =>
         {
-            await using var command = Command(connection, state.sql.Progress, V.Int(state.percent), V.Text(state.message), V.Long(state.lease.Id.Value), V.Long(state.lease.LeaseToken));
+            var command = Command(connection, state.sql.Progress, V.Int(state.percent), V.Text(state.message), V.Long(state.lease.Id.Value), V.Long(state.lease.LeaseToken));
+            await using var commandScope = command.ConfigureAwait(false);
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
         }, cancellationToken);
     }
@@ -288,7 +293,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             var requeued = 0;
             var deadLettered = 0;
             List<Guid>? batches = null;
-            await using (var command = Command(connection, state.sql.Recover, V.Ticks(state.now), V.Int(state.maxCount)))
+            var command = Command(connection, state.sql.Recover, V.Ticks(state.now), V.Int(state.maxCount));
+            await using (command.ConfigureAwait(false))
             await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -324,7 +330,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             var (id, now, sql) = state;
             JobState jobState;
             Guid? batchId;
-            await using (var read = Command(connection, sql.LockJob, V.Long(id.Value)))
+            var read = Command(connection, sql.LockJob, V.Long(id.Value));
+            await using (read.ConfigureAwait(false))
             await using (var reader = await read.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 if (!await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -339,7 +346,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             switch (jobState)
             {
                 case JobState.Scheduled or JobState.Pending or JobState.Failed:
-                    await using (var cancel = Command(connection, sql.CancelWaiting, V.Long(id.Value), V.Ticks(now)))
+                    var cancel = Command(connection, sql.CancelWaiting, V.Long(id.Value), V.Ticks(now));
+                    await using (cancel.ConfigureAwait(false))
                     {
                         await cancel.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     }
@@ -351,7 +359,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
 
                     return CancelResult.Cancelled;
                 case JobState.Running:
-                    await using (var request = Command(connection, sql.RequestCancel, V.Long(id.Value)))
+                    var request = Command(connection, sql.RequestCancel, V.Long(id.Value));
+                    await using (request.ConfigureAwait(false))
                     {
                         await request.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     }
@@ -367,7 +376,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         {
             try
             {
-                await using var command = Command(connection, state.sql.Requeue, V.Long(state.id.Value), V.Ticks(state.now));
+                var command = Command(connection, state.sql.Requeue, V.Long(state.id.Value), V.Ticks(state.now));
+                await using var commandScope = command.ConfigureAwait(false);
                 return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
             }
             catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -392,8 +402,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
 
         return _database.RunAsync((request, sql: _database.Sql), static async (connection, state, ct) =>
         {
-            await using var command = Command(connection, state.sql.Purge,
+            var command = Command(connection, state.sql.Purge,
                 V.SmallInt((short)state.request.State), V.Ticks(state.request.FinishedBefore), V.Int(state.request.MaxCount));
+            await using var commandScope = command.ConfigureAwait(false);
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, cancellationToken);
     }
@@ -401,7 +412,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
     public ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default) =>
         _database.RunAsync((id, sql: _database.Sql), static async (connection, state, ct) =>
         {
-            await using var command = Command(connection, state.sql.Get, V.Long(state.id.Value));
+            var command = Command(connection, state.sql.Get, V.Long(state.id.Value));
+            await using var commandScope = command.ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadRecord(reader) : null;
         }, cancellationToken);
@@ -412,9 +424,10 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         return _database.RunAsync((query, sql: _database.Sql), static async (connection, state, ct) =>
         {
             var query = state.query;
-            await using var command = Command(connection, state.sql.List,
+            var command = Command(connection, state.sql.List,
                 V.SmallInt(query.State is { } s ? (short)s : null), V.Text(query.Queue), V.Uuid(query.BatchId?.Value),
                 V.Long(query.AfterId?.Value ?? long.MinValue), V.Int(Math.Max(0, query.Limit)));
+            await using var commandScope = command.ConfigureAwait(false);
             var records = new List<JobRecord>();
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -429,9 +442,10 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
     public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) =>
         _database.RunAsync((queue, sql: _database.Sql), static async (connection, state, ct) =>
         {
-            await using var command = state.queue is null
+            var command = state.queue is null
                 ? Command(connection, state.sql.CountAll)
                 : Command(connection, state.sql.CountQueue, V.Text(state.queue));
+            await using var commandScope = command.ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var counts = new long[7];
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -449,7 +463,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
     public ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default) =>
         _database.RunAsync((id, sql: _database.Sql), static async (connection, state, ct) =>
         {
-            await using var command = Command(connection, state.sql.Batch, V.Uuid(state.id.Value));
+            var command = Command(connection, state.sql.Batch, V.Uuid(state.id.Value));
+            await using var commandScope = command.ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             var counts = new long[7];
             var found = false;
@@ -470,7 +485,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
     public ValueTask<DateTimeOffset?> GetNextRunAtAsync(CancellationToken cancellationToken = default) =>
         _database.RunAsync(_database.Sql, static async (connection, sql, ct) =>
         {
-            await using var command = Command(connection, sql.NextRunAt);
+            var command = Command(connection, sql.NextRunAt);
+            await using var commandScope = command.ConfigureAwait(false);
             var value = await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
             return value is long ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : (DateTimeOffset?)null;
         }, cancellationToken);
@@ -548,12 +564,13 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         }
 
         var inserted = new List<(long Id, string? UniqueKey, string? IdempotencyKey)>(n);
-        await using (var command = Command(connection, sql.Insert,
+        var command = Command(connection, sql.Insert,
             V.Array(names, NpgsqlDbType.Text), V.Array(queues, NpgsqlDbType.Text), V.Array(payloads, NpgsqlDbType.Bytea), V.Array(states, NpgsqlDbType.Smallint),
             V.Array(priorities, NpgsqlDbType.Integer), V.Array(runAts, NpgsqlDbType.Bigint), V.Array(maxAttempts, NpgsqlDbType.Integer),
             V.Array(timeouts, NpgsqlDbType.Bigint), V.Array(uniqueKeys, NpgsqlDbType.Text), V.Array(idempotencyKeys, NpgsqlDbType.Text),
             V.Array(concurrencyKeys, NpgsqlDbType.Text), V.Array(tags, NpgsqlDbType.Text), V.Array(batchIds, NpgsqlDbType.Uuid),
-            V.Array(traceParents, NpgsqlDbType.Text), V.Ticks(now)))
+            V.Array(traceParents, NpgsqlDbType.Text), V.Ticks(now));
+        await using (command.ConfigureAwait(false))
         await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -593,7 +610,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         var uniqueKeys = skipped.Select(i => jobs[i].UniqueKey).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
         var byIdempotency = new Dictionary<string, long>(StringComparer.Ordinal);
         var byUnique = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var command = Command(connection, sql.FindExisting, V.Array(idempotencyKeys, NpgsqlDbType.Text), V.Array(uniqueKeys, NpgsqlDbType.Text)))
+        var command = Command(connection, sql.FindExisting, V.Array(idempotencyKeys, NpgsqlDbType.Text), V.Array(uniqueKeys, NpgsqlDbType.Text));
+        await using (command.ConfigureAwait(false))
         await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -637,7 +655,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
     {
         var ids = batchIds.Distinct().ToArray();
         var waiting = new List<(Guid Id, NewJob Continuation)>();
-        await using (var command = Command(connection, sql.LockBatches, V.Array(ids, NpgsqlDbType.Uuid)))
+        var command = Command(connection, sql.LockBatches, V.Array(ids, NpgsqlDbType.Uuid));
+        await using (command.ConfigureAwait(false))
         await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -664,7 +683,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         foreach (var (id, continuation) in waiting)
         {
             // A new statement after the lock: it sees every job update committed by the finishers that went before.
-            await using (var unfinished = Command(connection, sql.BatchUnfinished, V.Uuid(id)))
+            var unfinished = Command(connection, sql.BatchUnfinished, V.Uuid(id));
+            await using (unfinished.ConfigureAwait(false))
             {
                 if ((bool)(await unfinished.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
                 {
@@ -673,7 +693,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             }
 
             var result = (await InsertAllAsync(connection, sql, [continuation], now, ct).ConfigureAwait(false))[0];
-            await using var set = Command(connection, sql.SetContinuation, V.Uuid(id), V.Long(result.Id.Value));
+            var set = Command(connection, sql.SetContinuation, V.Uuid(id), V.Long(result.Id.Value));
+            await using var setScope = set.ConfigureAwait(false);
             await set.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
     }

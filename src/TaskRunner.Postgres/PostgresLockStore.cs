@@ -17,7 +17,8 @@ internal sealed class PostgresLockStore : ILockStore
         ArgumentException.ThrowIfNullOrEmpty(owner);
         return _database.RunAsync((name, owner, now, expiresAt, sql: _database.Sql), static async (connection, state, ct) =>
         {
-            await using var command = Command(connection, state.sql.AcquireLock, V.Text(state.name), V.Text(state.owner), V.Ticks(state.expiresAt), V.Ticks(state.now));
+            var command = Command(connection, state.sql.AcquireLock, V.Text(state.name), V.Text(state.owner), V.Ticks(state.expiresAt), V.Ticks(state.now));
+            await using var commandScope = command.ConfigureAwait(false);
             return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is long token
                 ? new LockLease(state.name, state.owner, token, state.expiresAt)
                 : (LockLease?)null;
@@ -29,7 +30,8 @@ internal sealed class PostgresLockStore : ILockStore
         ArgumentException.ThrowIfNullOrEmpty(name);
         return _database.RunAsync((name, fencingToken, now, expiresAt, sql: _database.Sql), static async (connection, state, ct) =>
         {
-            await using var command = Command(connection, state.sql.RenewLock, V.Ticks(state.expiresAt), V.Text(state.name), V.Long(state.fencingToken), V.Ticks(state.now));
+            var command = Command(connection, state.sql.RenewLock, V.Ticks(state.expiresAt), V.Text(state.name), V.Long(state.fencingToken), V.Ticks(state.now));
+            await using var commandScope = command.ConfigureAwait(false);
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
         }, cancellationToken);
     }
@@ -39,7 +41,8 @@ internal sealed class PostgresLockStore : ILockStore
         ArgumentException.ThrowIfNullOrEmpty(name);
         return _database.RunAsync((name, fencingToken, sql: _database.Sql), static async (connection, state, ct) =>
         {
-            await using var command = Command(connection, state.sql.ReleaseLock, V.Text(state.name), V.Long(state.fencingToken));
+            var command = Command(connection, state.sql.ReleaseLock, V.Text(state.name), V.Long(state.fencingToken));
+            await using var commandScope = command.ConfigureAwait(false);
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
         }, cancellationToken);
     }

@@ -21,7 +21,8 @@ internal sealed class PostgresMetadataStore : IMetadataStore
         ArgumentNullException.ThrowIfNull(path);
         return _database.RunAsync((path, sql: _database.Sql), static async (connection, state, ct) =>
         {
-            await using var command = Command(connection, state.sql.GetMetadata, V.Text(state.path));
+            var command = Command(connection, state.sql.GetMetadata, V.Text(state.path));
+            await using var commandScope = command.ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             return await reader.ReadAsync(ct).ConfigureAwait(false) ? Read(reader) : null;
         }, cancellationToken);
@@ -34,7 +35,8 @@ internal sealed class PostgresMetadataStore : IMetadataStore
         {
             var page = await _database.RunAsync((after, sql: _database.Sql), static async (connection, state, ct) =>
             {
-                await using var command = Command(connection, state.sql.PageMetadata, V.Text(state.after), V.Int(PageSize));
+                var command = Command(connection, state.sql.PageMetadata, V.Text(state.after), V.Int(PageSize));
+                await using var commandScope = command.ConfigureAwait(false);
                 var records = new List<FileMetadata>(PageSize);
                 await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -65,9 +67,10 @@ internal sealed class PostgresMetadataStore : IMetadataStore
         await _database.RunAsync((metadata, sql: _database.Sql), static async (connection, state, ct) =>
         {
             var m = state.metadata;
-            await using var command = Command(connection, state.sql.UpsertMetadata,
+            var command = Command(connection, state.sql.UpsertMetadata,
                 V.Text(m.Path), V.Long(m.Size), V.Ticks(m.LastWriteUtc), V.Text(m.ContentHash), V.Bytes(m.Metadata), V.Ticks(m.ExtractedAt),
                 V.Text(m.Error?.Type), V.Text(m.Error?.Message), V.Text(m.Error?.StackTrace));
+            await using var commandScope = command.ConfigureAwait(false);
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -77,7 +80,8 @@ internal sealed class PostgresMetadataStore : IMetadataStore
         ArgumentNullException.ThrowIfNull(path);
         return _database.RunAsync((path, sql: _database.Sql), static async (connection, state, ct) =>
         {
-            await using var command = Command(connection, state.sql.RemoveMetadata, V.Text(state.path));
+            var command = Command(connection, state.sql.RemoveMetadata, V.Text(state.path));
+            await using var commandScope = command.ConfigureAwait(false);
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
         }, cancellationToken);
     }

@@ -122,7 +122,8 @@ internal sealed partial class PostgresNotifier : IAsyncDisposable
         await using (connection.ConfigureAwait(false))
         {
             connection.Notification += (_, e) => Publish(e.Payload.Length == 0 ? null : e.Payload);
-            await using (var listen = PostgresDatabase.Command(connection, _database.Sql.Listen))
+            var listen = PostgresDatabase.Command(connection, _database.Sql.Listen);
+            await using (listen.ConfigureAwait(false))
             {
                 await listen.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
             }
@@ -140,7 +141,8 @@ internal sealed partial class PostgresNotifier : IAsyncDisposable
             {
                 if (!await connection.WaitAsync(IdlePing, stop).ConfigureAwait(false))
                 {
-                    await using var ping = PostgresDatabase.Command(connection, "SELECT 1");
+                    var ping = PostgresDatabase.Command(connection, "SELECT 1");
+                    await using var pingScope = ping.ConfigureAwait(false);
                     await ping.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
                 }
             }

@@ -18,10 +18,11 @@ internal sealed class PostgresScheduleStore : IScheduleStore
         return _database.RunAsync((schedule, now, sql: _database.Sql), static async (connection, state, ct) =>
         {
             var (schedule, now, sql) = state;
-            await using var command = Command(connection, sql.UpsertSchedule,
+            var command = Command(connection, sql.UpsertSchedule,
                 V.Text(schedule.Name), V.Text(schedule.Cron), V.Text(schedule.TimeZoneId), V.Text(schedule.JobName), V.Bytes(schedule.Payload),
                 V.Text(schedule.Queue), V.Int((int)schedule.MisfirePolicy), V.Int(schedule.MaxMisfires), V.Bool(schedule.Paused),
                 V.Ticks(schedule.LastOccurrence), V.Ticks(now));
+            await using var commandScope = command.ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             await reader.ReadAsync(ct).ConfigureAwait(false);
             return Read(reader);
@@ -33,7 +34,8 @@ internal sealed class PostgresScheduleStore : IScheduleStore
         ArgumentNullException.ThrowIfNull(name);
         return _database.RunAsync((name, sql: _database.Sql), static async (connection, state, ct) =>
         {
-            await using var command = Command(connection, state.sql.GetSchedule, V.Text(state.name));
+            var command = Command(connection, state.sql.GetSchedule, V.Text(state.name));
+            await using var commandScope = command.ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             return await reader.ReadAsync(ct).ConfigureAwait(false) ? Read(reader) : null;
         }, cancellationToken);
@@ -43,7 +45,8 @@ internal sealed class PostgresScheduleStore : IScheduleStore
         _database.RunAsync(_database.Sql, static async (connection, sql, ct) =>
         {
             var records = new List<ScheduleRecord>();
-            await using var command = Command(connection, sql.ListSchedules);
+            var command = Command(connection, sql.ListSchedules);
+            await using var commandScope = command.ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -74,7 +77,8 @@ internal sealed class PostgresScheduleStore : IScheduleStore
     public ValueTask<long> GetVersionAsync(CancellationToken cancellationToken = default) =>
         _database.RunAsync(_database.Sql, static async (connection, sql, ct) =>
         {
-            await using var command = Command(connection, sql.ScheduleVersion);
+            var command = Command(connection, sql.ScheduleVersion);
+            await using var commandScope = command.ConfigureAwait(false);
             return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
         }, cancellationToken);
 
@@ -82,7 +86,8 @@ internal sealed class PostgresScheduleStore : IScheduleStore
     private ValueTask<bool> Changed(string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken) =>
         _database.RunAsync((sql, parameters), static async (connection, state, ct) =>
         {
-            await using var command = Command(connection, state.sql, state.parameters);
+            var command = Command(connection, state.sql, state.parameters);
+            await using var commandScope = command.ConfigureAwait(false);
             return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))! > 0;
         }, cancellationToken);
 

@@ -26,7 +26,10 @@ public sealed class PostgresMultiProcessTests(ITestOutputHelper output) : IAsync
         await using var db = await SharedDatabase.CreatePostgresAsync(_factory.ConnectionString, _factory.Schema);
         var logs = Enumerable.Range(0, 3).Select(i => db.File($"worker{i}.log")).ToArray();
         var workers = logs.Select(log => db.StartWorker(
-            "work", "--log", log, "--expect", JobCount.ToString(CultureInfo.InvariantCulture), "--concurrency", "16", "--batch", "128", "--max-idle-ms", "50")).ToArray();
+            "work", "--log", log, "--expect", JobCount.ToString(CultureInfo.InvariantCulture), "--concurrency", "16", "--batch", "128", "--max-idle-ms", "50",
+            // Long leases: on a loaded machine with a slow fsync, jobs claimed ahead of a free slot can wait past a short
+            // lease (the renewal of prefetched leases is H2's work); this test is about exactly-once claims, not recovery.
+            "--lease-ms", "30000")).ToArray();
         foreach (var worker in workers)
         {
             await worker.WaitUntilReadyAsync(Startup);
