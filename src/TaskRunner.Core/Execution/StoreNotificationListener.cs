@@ -5,7 +5,7 @@ namespace TaskRunner;
 /// <summary>Wakes this process's pollers when a store that declares <see cref="JobStoreCapabilities.Notifications"/>
 /// reports work stored by another process: the queue's poller for a queue, every poller and the scheduler when the store
 /// cannot tell (a delayed job, a schedule change, a reconnection that may have missed notifications).</summary>
-internal sealed class StoreNotificationListener(IJobStore store, LocalSignals signals, SchedulerWakeup scheduler) : IHostedService, IAsyncDisposable
+internal sealed class StoreNotificationListener(IJobStore store, LocalSignals signals, SchedulerWakeup scheduler) : IHostedService, IAsyncDisposable, IDisposable
 {
     private IAsyncDisposable? _subscription;
 
@@ -26,6 +26,9 @@ internal sealed class StoreNotificationListener(IJobStore store, LocalSignals si
             await subscription.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    // Subscriptions end synchronously (they only leave a list), so a container disposed synchronously can end them too.
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private void OnWork(string? queue)
     {
