@@ -48,7 +48,8 @@ internal sealed class CommandLine
         {
             "memory" => Benchmarks.Backend.Memory,
             "sqlite" => Benchmarks.Backend.Sqlite,
-            _ => throw new ArgumentException($"--backend is '{value}'; it must be 'memory' or 'sqlite'."),
+            "postgres" => Benchmarks.Backend.Postgres,
+            _ => throw new ArgumentException($"--backend is '{value}'; it must be 'memory', 'sqlite' or 'postgres'."),
         };
     }
 }
@@ -61,4 +62,7 @@ public enum Backend
 
     /// <summary>A SQLite file in a temporary directory.</summary>
     Sqlite,
+
+    /// <summary>A fresh schema on the PostgreSQL server named by <c>TASKRUNNER_POSTGRES</c>.</summary>
+    Postgres,
 }

@@ -33,6 +33,9 @@ internal static class Program
                 case "sqlite-limit":
                     SqliteLimitRunner.Run(options.Value);
                     return 0;
+                case "postgres-limit":
+                    await PostgresLimitRunner.RunAsync(options.Value).ConfigureAwait(false);
+                    return 0;
                 default:
                     BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                     return 0;

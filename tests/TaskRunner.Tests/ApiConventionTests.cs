@@ -11,6 +11,7 @@ public sealed partial class ApiConventionTests
         typeof(IJobStore).Assembly,
         typeof(TaskRunnerOptions).Assembly,
         typeof(global::TaskRunner.Sqlite.SqliteStoreOptions).Assembly,
+        typeof(global::TaskRunner.Postgres.PostgresStoreOptions).Assembly,
     ];
 
     public static TheoryData<string> LibraryNames => new(Libraries.Select(a => a.GetName().Name!));
@@ -29,7 +30,7 @@ public sealed partial class ApiConventionTests
     {
         // TaskRunner.Abstractions and TaskRunner.Core share the TaskRunner root (as Microsoft.Extensions.* do);
         // backends have their own; the DI entry point sits where AddXxx methods are looked for.
-        var root = assembly == "TaskRunner.Sqlite" ? "TaskRunner.Sqlite" : "TaskRunner";
+        var root = assembly is "TaskRunner.Sqlite" or "TaskRunner.Postgres" ? assembly : "TaskRunner";
         var stray = Types(assembly)
             .Where(t => t.IsVisible && t.Namespace != "Microsoft.Extensions.DependencyInjection")
             .Where(t => t.Namespace is null || !(t.Namespace == root || t.Namespace.StartsWith(root + ".", StringComparison.Ordinal)))

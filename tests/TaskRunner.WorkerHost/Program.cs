@@ -1,4 +1,5 @@
 // A TaskRunner host the multi-process tests start as real OS processes on one SQLite file. Modes:
+//   every mode takes --postgres CONNECTION-STRING --schema NAME instead of --db PATH to work on PostgreSQL
 //   work     --db PATH --log PATH [--expect N] [--concurrency N] [--batch N] [--prefetch N] [--lease-ms N]
 //            [--heartbeat-ms N] [--stale-ms N] [--max-idle-ms N] [--work-ms N]
 //            runs "record" jobs (each working --work-ms first), appending "<job id> <value> <pid>" per completion to its log; exits when the store
@@ -18,6 +19,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TaskRunner;
+using TaskRunner.Postgres;
 using TaskRunner.Sqlite;
 using TaskRunner.WorkerHost;
 
@@ -47,7 +49,15 @@ static IHost BuildHost(WorkerArguments arguments, Action<ITaskRunnerBuilder> con
     services?.Invoke(builder.Services);
     builder.Services.AddTaskRunner(b =>
     {
-        b.UseSqlite(arguments.Text("db"));
+        if (arguments.Has("postgres"))
+        {
+            b.UsePostgres(arguments.Text("postgres"), o => o.Schema = arguments.Text("schema"));
+        }
+        else
+        {
+            b.UseSqlite(arguments.Text("db"));
+        }
+
         var lease = arguments.Milliseconds("lease-ms", 5000);
         b.Configure(o =>
         {

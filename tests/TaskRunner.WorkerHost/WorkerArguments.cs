@@ -32,6 +32,8 @@ internal sealed class WorkerArguments
         return parsed;
     }
 
+    public bool Has(string name) => _values.ContainsKey(name);
+
     public string Text(string name) =>
         _values.TryGetValue(name, out var value) ? value : throw new ArgumentException($"Missing option --{name}.");
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TaskRunner.Postgres;
 using TaskRunner.Sqlite;
 
 namespace TaskRunner.Benchmarks.Runners;
@@ -10,11 +11,13 @@ internal sealed class BenchHost : IAsyncDisposable
 {
     private readonly IHost _host;
     private readonly TempDatabase? _database;
+    private readonly TempSchema? _schema;
 
-    private BenchHost(IHost host, TempDatabase? database)
+    private BenchHost(IHost host, TempDatabase? database, TempSchema? schema)
     {
         _host = host;
         _database = database;
+        _schema = schema;
     }
 
     public IServiceProvider Services => _host.Services;
@@ -26,6 +29,7 @@ internal sealed class BenchHost : IAsyncDisposable
     public static async Task<BenchHost> StartAsync(Backend backend, int workers, Action<ITaskRunnerBuilder> configure, Action<IServiceCollection>? services = null)
     {
         var database = backend == Backend.Sqlite ? new TempDatabase() : null;
+        var schema = backend == Backend.Postgres ? new TempSchema() : null;
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         if (Environment.GetEnvironmentVariable("BENCH_LOG") is { Length: > 0 } level)
         {
@@ -41,12 +45,17 @@ internal sealed class BenchHost : IAsyncDisposable
                 b.UseSqlite(database.FilePath);
             }
 
+            if (schema is not null)
+            {
+                b.UsePostgres(schema.ConnectionString, o => o.Schema = schema.Name);
+            }
+
             b.AddQueue("default", q => q.Concurrency = workers);
             configure(b);
         });
         var host = builder.Build();
         await host.StartAsync().ConfigureAwait(false);
-        return new BenchHost(host, database);
+        return new BenchHost(host, database, schema);
     }
 
     /// <summary>Waits until every stored job of the queue is finished (polling the store's counts).</summary>
@@ -80,6 +89,7 @@ internal sealed class BenchHost : IAsyncDisposable
         {
             _host.Dispose();
             _database?.Dispose();
+            _schema?.Dispose();
         }
     }
 }

@@ -13,4 +13,8 @@ public enum JobStoreCapabilities
 
     /// <summary>The store is shared with other processes (durable, multi-node).</summary>
     Shared = 2,
+
+    /// <summary>The store implements <see cref="IJobStoreNotifications"/>: other processes' new work is pushed, so the
+    /// runner wakes its pollers at once (polling remains the fallback).</summary>
+    Notifications = 4,
 }

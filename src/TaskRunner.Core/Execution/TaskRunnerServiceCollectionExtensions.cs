@@ -52,6 +52,7 @@ public static class TaskRunnerServiceCollectionExtensions
         services.TryAddSingleton<JobRunner>();
         services.TryAddSingleton<ITaskRunnerMonitor>(sp => sp.GetRequiredService<JobRunner>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JobRunner>(sp => sp.GetRequiredService<JobRunner>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StoreNotificationListener>());
 
         // After the runner's hosted service, so the store initializers have run when the scheduler stores code schedules.
         SchedulingServiceCollectionExtensions.AddScheduling(services);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TaskRunner.Postgres;
 using TaskRunner.Sqlite;
 
 namespace TaskRunner.Tests.MultiProcess;
@@ -22,6 +23,7 @@ internal sealed class SharedDatabase : IAsyncDisposable
 {
     private readonly List<WorkerProcess> _workers = [];
     private readonly IHost _host;
+    private string[] _storeArguments = [];
 
     private SharedDatabase(string directory, IHost host)
     {
@@ -37,19 +39,39 @@ internal sealed class SharedDatabase : IAsyncDisposable
 
     public IJobStore Store => _host.Services.GetRequiredService<IJobStore>();
 
-    public static async Task<SharedDatabase> CreateAsync()
+    public static Task<SharedDatabase> CreateAsync() => CreateAsync(null);
+
+    /// <summary>The same on a PostgreSQL schema (its tables already created): the workers get <c>--postgres</c> and
+    /// <c>--schema</c> instead of <c>--db</c>; the directory still holds their logs.</summary>
+    public static Task<SharedDatabase> CreatePostgresAsync(string connectionString, string schema) => CreateAsync((connectionString, schema));
+
+    private static async Task<SharedDatabase> CreateAsync((string ConnectionString, string Schema)? postgres)
     {
         var directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "taskrunner-tests", "multiprocess-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddTaskRunner(b => b.UseSqlite(System.IO.Path.Combine(directory, "jobs.db")).AddJob<UnusedRecordHandler, Record>("record"));
+        builder.Services.AddTaskRunner(b =>
+        {
+            if (postgres is { } pg)
+            {
+                b.UsePostgres(pg.ConnectionString, o => o.Schema = pg.Schema);
+            }
+            else
+            {
+                b.UseSqlite(System.IO.Path.Combine(directory, "jobs.db"));
+            }
+
+            b.AddJob<UnusedRecordHandler, Record>("record");
+        });
         var host = builder.Build();
         foreach (var initializer in host.Services.GetServices<IStoreInitializer>())
         {
             await initializer.InitializeAsync(CancellationToken.None);
         }
 
-        return new SharedDatabase(directory, host);
+        var database = new SharedDatabase(directory, host);
+        database._storeArguments = postgres is { } p ? ["--postgres", p.ConnectionString, "--schema", p.Schema] : ["--db", database.Path];
+        return database;
     }
 
     public string File(string name) => System.IO.Path.Combine(Directory, name);
@@ -57,7 +79,7 @@ internal sealed class SharedDatabase : IAsyncDisposable
     /// <summary>Starts a worker process on this database; it is killed on dispose if still running.</summary>
     public WorkerProcess StartWorker(string mode, params string[] arguments)
     {
-        var worker = WorkerProcess.Start(mode, ["--db", Path, .. arguments]);
+        var worker = WorkerProcess.Start(mode, [.. _storeArguments, .. arguments]);
         _workers.Add(worker);
         return worker;
     }

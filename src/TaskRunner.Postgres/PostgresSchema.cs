@@ -1,0 +1,128 @@
+namespace TaskRunner.Postgres;
+
+/// <summary>The versioned schema. <c>{s}</c> stands for the quoted schema name. A table <c>schema_version</c> holds the
+/// number of migrations applied; every node runs <see cref="PostgresDatabase"/>'s migration under a transaction-scoped
+/// advisory lock, so several nodes starting at once apply each migration once.</summary>
+internal static class PostgresSchema
+{
+    /// <summary>Times are UTC ticks (<c>bigint</c>: exact to 100 ns, like every other backend); states are
+    /// <see cref="JobState"/> numbers: 0 Scheduled, 1 Pending, 2 Running, 3 Succeeded, 4 Failed, 5 DeadLettered,
+    /// 6 Cancelled. Partial indexes keep each hot query's index small: the claim index holds only pending jobs, the lease
+    /// index only running ones. <c>concurrency_keys</c> holds one row per concurrency key with the number of running
+    /// jobs that hold it; a claim locks and bumps that row, so two claimers can never both take a key (see
+    /// <see cref="PostgresSql"/>). The job table keeps 20 % of each page free (fill factor 80) so lease and state updates
+    /// can often stay on their page, and autovacuum visits it after 1 % of its rows changed instead of the default 20 %,
+    /// because a queue table churns: every job is inserted, updated two or three times and later deleted.</summary>
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE {s}.jobs (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            name text NOT NULL,
+            queue text NOT NULL,
+            payload bytea,
+            state smallint NOT NULL,
+            priority integer NOT NULL DEFAULT 0,
+            run_at bigint NOT NULL,
+            created_at bigint NOT NULL,
+            attempts integer NOT NULL DEFAULT 0,
+            max_attempts integer NOT NULL,
+            timeout bigint,
+            unique_key text,
+            idempotency_key text,
+            concurrency_key text,
+            tags text,
+            batch_id uuid,
+            owner text,
+            lease_token bigint NOT NULL DEFAULT 0,
+            lease_expires_at bigint,
+            cancel_requested boolean NOT NULL DEFAULT false,
+            progress_percent integer,
+            progress_message text,
+            result bytea,
+            error_type text,
+            error_message text,
+            error_stack text,
+            finished_at bigint,
+            trace_parent text
+        ) WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_insert_scale_factor = 0.05, autovacuum_analyze_scale_factor = 0.02);
+        CREATE INDEX jobs_claim ON {s}.jobs (queue, priority DESC, run_at, id) WHERE state = 1;
+        CREATE INDEX jobs_due ON {s}.jobs (run_at) WHERE state IN (0, 4);
+        CREATE INDEX jobs_lease ON {s}.jobs (lease_expires_at) WHERE state = 2;
+        CREATE INDEX jobs_finished ON {s}.jobs (state, finished_at) WHERE state IN (3, 5, 6);
+        CREATE UNIQUE INDEX jobs_unique_key ON {s}.jobs (unique_key) WHERE unique_key IS NOT NULL AND state IN (0, 1, 2, 4);
+        CREATE UNIQUE INDEX jobs_idempotency_key ON {s}.jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX jobs_concurrency_key ON {s}.jobs (concurrency_key, queue, priority DESC, run_at, id) WHERE concurrency_key IS NOT NULL AND state = 1;
+        CREATE INDEX jobs_batch ON {s}.jobs (batch_id, state) WHERE batch_id IS NOT NULL;
+
+        CREATE TABLE {s}.concurrency_keys (
+            key text PRIMARY KEY,
+            running integer NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE {s}.batches (
+            id uuid PRIMARY KEY,
+            created_at bigint NOT NULL,
+            has_continuation boolean NOT NULL,
+            continuation_id bigint,
+            c_name text,
+            c_queue text,
+            c_payload bytea,
+            c_priority integer,
+            c_run_at bigint,
+            c_max_attempts integer,
+            c_timeout bigint,
+            c_unique_key text,
+            c_idempotency_key text,
+            c_concurrency_key text,
+            c_tags text,
+            c_batch_id uuid,
+            c_trace_parent text
+        );
+
+        CREATE TABLE {s}.locks (
+            name text PRIMARY KEY,
+            owner text,
+            token bigint NOT NULL,
+            expires_at bigint NOT NULL
+        );
+
+        CREATE TABLE {s}.schedules (
+            name text PRIMARY KEY,
+            cron text NOT NULL,
+            time_zone text NOT NULL,
+            job_name text NOT NULL,
+            payload bytea,
+            queue text,
+            misfire_policy integer NOT NULL,
+            max_misfires integer NOT NULL,
+            paused boolean NOT NULL,
+            last_occurrence bigint,
+            created_at bigint NOT NULL,
+            updated_at bigint NOT NULL,
+            version bigint NOT NULL
+        );
+
+        CREATE TABLE {s}.counters (
+            name text PRIMARY KEY,
+            value bigint NOT NULL
+        );
+        INSERT INTO {s}.counters (name, value) VALUES ('schedules', 0);
+
+        CREATE TABLE {s}.file_metadata (
+            path text COLLATE "C" PRIMARY KEY,
+            size bigint NOT NULL,
+            last_write bigint NOT NULL,
+            content_hash text NOT NULL,
+            metadata bytea,
+            extracted_at bigint NOT NULL,
+            error_type text,
+            error_message text,
+            error_stack text
+        );
+        """,
+    ];
+
+    /// <summary>The schema version this assembly writes.</summary>
+    public static int CurrentVersion => Migrations.Length;
+}

@@ -1,0 +1,266 @@
+namespace TaskRunner.Postgres;
+
+/// <summary>
+/// Every statement of the backend, in one place, for one schema. Values are always parameters (<c>$1</c>, <c>$2</c>...);
+/// the only text spliced in is the schema name, which <see cref="PostgresStoreOptions"/> restricts to a plain identifier
+/// and which is quoted here. Times are UTC ticks; states are <see cref="JobState"/> numbers.
+/// </summary>
+internal sealed class PostgresSql
+{
+    /// <summary>The record columns, in the order <c>PostgresJobStore.ReadRecord</c> reads them.</summary>
+    private const string RecordColumns =
+        "id, name, queue, payload, state, priority, run_at, created_at, attempts, max_attempts, timeout, unique_key, idempotency_key, " +
+        "concurrency_key, tags, batch_id, owner, lease_token, lease_expires_at, cancel_requested, progress_percent, progress_message, " +
+        "result, error_type, error_message, error_stack, finished_at, trace_parent";
+
+    public PostgresSql(string schema)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(schema);
+        Schema = schema;
+        var s = "\"" + schema + "\"";
+        string S(string sql) => sql.Replace("{s}", s, StringComparison.Ordinal);
+
+        Channel = ("taskrunner_" + schema).Length <= 63 ? "taskrunner_" + schema : schema;
+        Listen = "LISTEN \"" + Channel + "\"";
+        Migrations = [.. PostgresSchema.Migrations.Select(S)];
+        CreateSchema = S("CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.schema_version (version integer NOT NULL); " +
+            "INSERT INTO {s}.schema_version (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM {s}.schema_version)");
+        ReadVersion = S("SELECT version FROM {s}.schema_version");
+        SetVersion = S("UPDATE {s}.schema_version SET version = $1");
+        SchemaExists = "SELECT to_regclass($1) IS NOT NULL";
+
+        // One statement for the whole list: rows come out of unnest in input order (ORDER BY ord), so identities grow
+        // with it. A row whose unique key (among active jobs) or idempotency key (among all) is taken, or repeats an
+        // earlier row of the same call, is skipped by ON CONFLICT DO NOTHING; the caller finds the existing job.
+        // The same statement records each concurrency key (one row per key, never deleted).
+        Insert = S(
+            "WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::smallint[], $5::integer[], $6::bigint[], $7::integer[], " +
+            "$8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[]) WITH ORDINALITY " +
+            "AS i(name, queue, payload, state, priority, run_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent, ord)), " +
+            "keys AS (INSERT INTO {s}.concurrency_keys (key) SELECT DISTINCT concurrency_key FROM input WHERE concurrency_key IS NOT NULL ON CONFLICT DO NOTHING), " +
+            "inserted AS (INSERT INTO {s}.jobs (name, queue, payload, state, priority, run_at, created_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent) " +
+            "SELECT name, queue, payload, state, priority, run_at, $15, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent " +
+            "FROM input ORDER BY ord ON CONFLICT DO NOTHING RETURNING id, unique_key, idempotency_key, queue, state) " +
+            "SELECT id, unique_key, idempotency_key, (" + Notify("inserted", "true") + ") FROM inserted");
+
+        FindExisting = S(
+            "SELECT k.key, (SELECT id FROM {s}.jobs WHERE idempotency_key = k.key), NULL::bigint FROM unnest($1::text[]) AS k(key) " +
+            "UNION ALL SELECT k.key, NULL::bigint, (SELECT id FROM {s}.jobs WHERE unique_key = k.key AND state IN (0, 1, 2, 4)) FROM unnest($2::text[]) AS k(key)");
+
+        // Scheduled jobs and retries whose time came become pending, for every queue at once (one range scan of
+        // jobs_due). SKIP LOCKED: promoters running at once split the rows instead of queueing on each other.
+        Promote = S(
+            "UPDATE {s}.jobs SET state = 1 WHERE id IN (SELECT id FROM {s}.jobs WHERE state IN (0, 4) AND run_at <= $1 " +
+            "ORDER BY run_at LIMIT $2 FOR UPDATE SKIP LOCKED)");
+
+        // The claim, in one statement. `candidates` walks jobs_claim (pending jobs of the queue in claim order) and locks
+        // up to $2 rows, skipping rows another claimer holds. A job with a concurrency key is a candidate only if no job
+        // with the key runs (as far as this snapshot sees) and no earlier pending job of the queue has the key, so one
+        // claim takes at most one job per key. The snapshot alone cannot stop two claimers that started at once, so the
+        // key's row in concurrency_keys is locked too (SKIP LOCKED: a key being taken by another claimer is skipped) and
+        // re-read at its newest version (READ COMMITTED re-checks `running = 0` on a row changed since the snapshot),
+        // then bumped; a keyed job is claimed only if its key was. The rest of the update is the lease.
+        Claim = S(
+            "WITH candidates AS (SELECT j.id, j.concurrency_key FROM {s}.jobs j WHERE j.state = 1 AND j.queue = $1 AND (j.concurrency_key IS NULL OR (" +
+            "NOT EXISTS (SELECT 1 FROM {s}.concurrency_keys k WHERE k.key = j.concurrency_key AND k.running > 0) AND " +
+            "NOT EXISTS (SELECT 1 FROM {s}.jobs p WHERE p.concurrency_key = j.concurrency_key AND p.state = 1 AND p.queue = j.queue AND " +
+            "(p.priority > j.priority OR (p.priority = j.priority AND (p.run_at < j.run_at OR (p.run_at = j.run_at AND p.id < j.id))))))) " +
+            "ORDER BY j.priority DESC, j.run_at, j.id LIMIT $2 FOR UPDATE OF j SKIP LOCKED), " +
+            "free_keys AS (SELECT k.key FROM {s}.concurrency_keys k WHERE k.key IN (SELECT concurrency_key FROM candidates WHERE concurrency_key IS NOT NULL) " +
+            "AND k.running = 0 ORDER BY k.key FOR UPDATE SKIP LOCKED), " +
+            "taken_keys AS (UPDATE {s}.concurrency_keys k SET running = k.running + 1 FROM free_keys f WHERE k.key = f.key RETURNING k.key), " +
+            "claimed AS (UPDATE {s}.jobs j SET state = 2, owner = $3, lease_token = j.lease_token + 1, lease_expires_at = $4, attempts = j.attempts + 1, cancel_requested = false " +
+            "FROM candidates c WHERE j.id = c.id AND (c.concurrency_key IS NULL OR c.concurrency_key IN (SELECT key FROM taken_keys)) " +
+            "RETURNING j.id, j.name, j.queue, j.payload, j.attempts, j.max_attempts, j.timeout, j.lease_token, j.lease_expires_at, j.run_at, j.created_at, " +
+            "j.concurrency_key, j.tags, j.batch_id, j.trace_parent, j.priority) " +
+            "SELECT * FROM claimed ORDER BY priority DESC, run_at, id");
+
+        // The lease rule (held while now <= its expiry) is written "(…) IS TRUE" in heartbeats and completions so the planner
+        // keeps looking each job up by id: as an index condition it would walk every running job's lease instead.
+        Heartbeat = S(
+            "UPDATE {s}.jobs j SET lease_expires_at = $1 FROM unnest($2::bigint[], $3::bigint[]) AS c(id, token) " +
+            "WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 2 AND (j.lease_expires_at >= $4) IS TRUE RETURNING j.id, j.cancel_requested");
+
+        // Every report of one call in one statement over parallel arrays; outcome numbers are JobOutcome's
+        // (0 Succeeded, 1 Failed, 2 DeadLettered, 3 Cancelled, 4 Released). Only rows still running under the reported
+        // token change. The concurrency keys the finished jobs held are given back in the same statement.
+        Complete = S(
+            "WITH c AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::bytea[], $5::bigint[], $6::text[], $7::text[], $8::text[]) " +
+            "AS c(id, token, outcome, result, retry_at, error_type, error_message, error_stack)), " +
+            "done AS (UPDATE {s}.jobs j SET " +
+            "state = CASE c.outcome WHEN 0 THEN 3 WHEN 1 THEN 4 WHEN 2 THEN 5 WHEN 3 THEN 6 ELSE 1 END, " +
+            "result = CASE WHEN c.outcome = 0 THEN c.result ELSE j.result END, " +
+            "run_at = CASE WHEN c.outcome = 1 THEN c.retry_at ELSE j.run_at END, " +
+            "error_type = CASE WHEN c.outcome IN (1, 2, 3) THEN c.error_type ELSE j.error_type END, " +
+            "error_message = CASE WHEN c.outcome IN (1, 2, 3) THEN c.error_message ELSE j.error_message END, " +
+            "error_stack = CASE WHEN c.outcome IN (1, 2, 3) THEN c.error_stack ELSE j.error_stack END, " +
+            "finished_at = CASE WHEN c.outcome IN (0, 2, 3) THEN $9 ELSE j.finished_at END, " +
+            "attempts = CASE WHEN c.outcome = 4 THEN j.attempts - 1 ELSE j.attempts END, " +
+            "cancel_requested = CASE WHEN c.outcome = 4 THEN false ELSE j.cancel_requested END, " +
+            "lease_expires_at = NULL " +
+            "FROM c WHERE j.id = c.id AND j.state = 2 AND j.lease_token = c.token AND (j.lease_expires_at >= $9) IS TRUE RETURNING j.id, j.batch_id, j.concurrency_key, j.state, j.queue), " +
+            FreeKeys("done") +
+            "SELECT id, CASE WHEN state IN (3, 5, 6) THEN batch_id END, (" + Notify("done", "state IN (1, 4)") + ") FROM done");
+
+        // A lease is held while now <= its expiry (the IJobStore rule): once passed, it is lost here too, even before recovery.
+        Progress = S("UPDATE {s}.jobs SET progress_percent = $1, progress_message = $2 WHERE id = $3 AND state = 2 AND lease_token = $4 AND lease_expires_at >= $5");
+
+        // Expired leases, oldest first, at most $2; rows a worker is completing right now are skipped (SKIP LOCKED) and
+        // rows whose lease was extended since the snapshot are re-checked and left alone.
+        Recover = S(
+            "WITH expired AS (SELECT id FROM {s}.jobs WHERE state = 2 AND lease_expires_at < $1 ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED), " +
+            "done AS (UPDATE {s}.jobs j SET state = CASE WHEN j.attempts >= j.max_attempts THEN 5 ELSE 1 END, " +
+            "finished_at = CASE WHEN j.attempts >= j.max_attempts THEN $1 END, lease_expires_at = NULL, error_type = 'LeaseExpired', " +
+            "error_message = 'The lease of worker ''' || coalesce(j.owner, '') || ''' expired before attempt ' || j.attempts || ' of ' || j.max_attempts || " +
+            "CASE WHEN j.attempts >= j.max_attempts THEN ' finished; no attempts are left.' ELSE ' finished; the job will run again.' END, error_stack = NULL " +
+            "FROM expired e WHERE j.id = e.id RETURNING j.id, j.batch_id, j.concurrency_key, j.state, j.queue), " +
+            FreeKeys("done") +
+            "SELECT state, CASE WHEN state = 5 THEN batch_id END, (" + Notify("done", "state = 1") + ") FROM done");
+
+        LockJob = S("SELECT state, batch_id, concurrency_key FROM {s}.jobs WHERE id = $1 FOR UPDATE");
+        CancelWaiting = S("UPDATE {s}.jobs SET state = 6, finished_at = $2 WHERE id = $1 AND state IN (0, 1, 4)");
+        RequestCancel = S("UPDATE {s}.jobs SET cancel_requested = true WHERE id = $1 AND state = 2");
+
+        // A dead letter whose unique key is now taken by another active job stays dead-lettered (the unique index would
+        // refuse it; the NOT EXISTS avoids the error in the common case, the caller maps a race's 23505 to false).
+        Requeue = S(
+            "UPDATE {s}.jobs j SET state = 1, attempts = 0, run_at = $2, finished_at = NULL, cancel_requested = false, lease_expires_at = NULL " +
+            "WHERE j.id = $1 AND j.state IN (5, 6) AND (j.unique_key IS NULL OR NOT EXISTS " +
+            "(SELECT 1 FROM {s}.jobs o WHERE o.unique_key = j.unique_key AND o.state IN (0, 1, 2, 4))) RETURNING pg_notify('" + Channel + "', j.queue)");
+
+        Purge = S(
+            "DELETE FROM {s}.jobs WHERE id IN (SELECT id FROM {s}.jobs WHERE state = $1 AND ($2::bigint IS NULL OR finished_at < $2) " +
+            "ORDER BY finished_at LIMIT $3 FOR UPDATE SKIP LOCKED)");
+
+        Get = S("SELECT " + RecordColumns + " FROM {s}.jobs WHERE id = $1");
+        List = S(
+            "SELECT " + RecordColumns + " FROM {s}.jobs WHERE ($1::smallint IS NULL OR state = $1) AND ($2::text IS NULL OR queue = $2) " +
+            "AND ($3::uuid IS NULL OR batch_id = $3) AND id > $4 ORDER BY id LIMIT $5");
+        CountAll = S("SELECT state, count(*) FROM {s}.jobs GROUP BY state");
+        CountQueue = S("SELECT state, count(*) FROM {s}.jobs WHERE queue = $1 GROUP BY state");
+
+        // One statement, so the continuation and the counts come from the same snapshot.
+        Batch = S(
+            "SELECT b.continuation_id, s.state, s.n FROM {s}.batches b LEFT JOIN LATERAL " +
+            "(SELECT state, count(*) AS n FROM {s}.jobs WHERE batch_id = b.id GROUP BY state) s ON true WHERE b.id = $1");
+        // After now: a due job nobody claims (its queue served elsewhere) must not hide the later run-ats a scheduler sleeps for.
+        NextRunAt = S("SELECT least((SELECT min(run_at) FROM {s}.jobs WHERE state = 0 AND run_at > $1), (SELECT min(run_at) FROM {s}.jobs WHERE state = 4 AND run_at > $1))");
+
+        InsertBatch = S(
+            "INSERT INTO {s}.batches (id, created_at, has_continuation, c_name, c_queue, c_payload, c_priority, c_run_at, c_max_attempts, c_timeout, " +
+            "c_unique_key, c_idempotency_key, c_concurrency_key, c_tags, c_batch_id, c_trace_parent) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)");
+
+        // Taken in the transaction that finished a batch's job, after the job's update: the row lock makes the
+        // finishers of one batch take turns, so the last one sees every other job finished and enqueues the
+        // continuation, once (continuation_id is set under the same lock).
+        LockBatches = S(
+            "SELECT id, c_name, c_queue, c_payload, c_priority, c_run_at, c_max_attempts, c_timeout, c_unique_key, c_idempotency_key, " +
+            "c_concurrency_key, c_tags, c_batch_id, c_trace_parent FROM {s}.batches " +
+            "WHERE id = ANY($1) AND has_continuation AND continuation_id IS NULL ORDER BY id FOR UPDATE");
+        BatchUnfinished = S("SELECT EXISTS (SELECT 1 FROM {s}.jobs WHERE batch_id = $1 AND state IN (0, 1, 2, 4))");
+        SetContinuation = S("UPDATE {s}.batches SET continuation_id = $2 WHERE id = $1");
+
+        // Locks: insert a free name, or take over a row whose lease ended (released rows have expires_at 0). ON CONFLICT
+        // locks the existing row and checks the WHERE on its newest version, so of two racing acquirers one wins.
+        AcquireLock = S(
+            "INSERT INTO {s}.locks AS l (name, owner, token, expires_at) VALUES ($1, $2, 1, $3) " +
+            "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, token = l.token + 1, expires_at = excluded.expires_at " +
+            "WHERE l.expires_at <= $4 RETURNING l.token");
+        RenewLock = S("UPDATE {s}.locks SET expires_at = $1 WHERE name = $2 AND token = $3 AND owner IS NOT NULL AND expires_at > $4");
+        ReleaseLock = S("UPDATE {s}.locks SET owner = NULL, expires_at = 0 WHERE name = $1 AND token = $2 AND owner IS NOT NULL");
+
+        const string ScheduleColumns =
+            "name, cron, time_zone, job_name, payload, queue, misfire_policy, max_misfires, paused, last_occurrence, created_at, updated_at, version";
+        var bumpSchedules = "bump AS (UPDATE {s}.counters SET value = value + 1 WHERE name = 'schedules' AND EXISTS (SELECT 1 FROM changed) " +
+            "RETURNING pg_notify('" + Channel + "', '')) ";
+        UpsertSchedule = S(
+            "WITH changed AS (INSERT INTO {s}.schedules AS t (" + ScheduleColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1) " +
+            "ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, time_zone = excluded.time_zone, job_name = excluded.job_name, payload = excluded.payload, " +
+            "queue = excluded.queue, misfire_policy = excluded.misfire_policy, max_misfires = excluded.max_misfires, paused = excluded.paused, " +
+            "last_occurrence = coalesce(excluded.last_occurrence, t.last_occurrence), updated_at = excluded.updated_at, version = t.version + 1 " +
+            "RETURNING " + ScheduleColumns + "), " + bumpSchedules + "SELECT " + ScheduleColumns + " FROM changed");
+        GetSchedule = S("SELECT " + ScheduleColumns + " FROM {s}.schedules WHERE name = $1");
+        ListSchedules = S("SELECT " + ScheduleColumns + " FROM {s}.schedules ORDER BY name COLLATE \"C\"");
+        RemoveSchedule = S("WITH changed AS (DELETE FROM {s}.schedules WHERE name = $1 RETURNING 1), " + bumpSchedules + "SELECT count(*) FROM changed");
+        PauseSchedule = S(
+            "WITH changed AS (UPDATE {s}.schedules SET paused = $2, updated_at = $3, version = version + 1 WHERE name = $1 RETURNING 1), " +
+            bumpSchedules + "SELECT count(*) FROM changed");
+        AdvanceSchedule = S(
+            "WITH changed AS (UPDATE {s}.schedules SET last_occurrence = $2, version = version + 1 WHERE name = $1 AND last_occurrence IS NOT DISTINCT FROM $3 RETURNING 1), " +
+            bumpSchedules + "SELECT count(*) FROM changed");
+        ScheduleVersion = S("SELECT value FROM {s}.counters WHERE name = 'schedules'");
+
+        const string MetadataColumns = "path, size, last_write, content_hash, metadata, extracted_at, error_type, error_message, error_stack";
+        UpsertMetadata = S(
+            "INSERT INTO {s}.file_metadata (" + MetadataColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) " +
+            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, last_write = excluded.last_write, content_hash = excluded.content_hash, " +
+            "metadata = excluded.metadata, extracted_at = excluded.extracted_at, error_type = excluded.error_type, " +
+            "error_message = excluded.error_message, error_stack = excluded.error_stack");
+        GetMetadata = S("SELECT " + MetadataColumns + " FROM {s}.file_metadata WHERE path = $1");
+        PageMetadata = S("SELECT " + MetadataColumns + " FROM {s}.file_metadata WHERE path > $1 ORDER BY path LIMIT $2");
+        RemoveMetadata = S("DELETE FROM {s}.file_metadata WHERE path = $1");
+
+        // Wakes listening processes when the transaction commits: one notification per queue that got pending work ('' for
+        // work that is due later: the scheduler's business). PostgreSQL folds identical notifications of one transaction.
+        // Written as a scalar subquery of the statement's own output, which PostgreSQL evaluates once.
+        string Notify(string source, string condition) =>
+            "SELECT count(pg_notify('" + Channel + "', q)) FROM (SELECT DISTINCT CASE WHEN state = 1 THEN queue ELSE '' END AS q FROM " + source +
+            " WHERE " + condition + ") AS n";
+
+        string FreeKeys(string source) => S(
+            "freed AS (UPDATE {s}.concurrency_keys k SET running = greatest(k.running - f.n, 0) FROM " +
+            "(SELECT concurrency_key, count(*) AS n FROM " + source + " WHERE concurrency_key IS NOT NULL AND state <> 2 GROUP BY concurrency_key) f " +
+            "WHERE k.key = f.concurrency_key) ");
+    }
+
+    /// <summary>The schema name (unquoted).</summary>
+    public string Schema { get; }
+
+#pragma warning disable CS1591, SA1600 // Internal statement texts; each is explained where it is built.
+    public string Channel { get; }
+    public string Listen { get; }
+    public string[] Migrations { get; }
+    public string CreateSchema { get; }
+    public string ReadVersion { get; }
+    public string SetVersion { get; }
+    public string SchemaExists { get; }
+    public string Insert { get; }
+    public string FindExisting { get; }
+    public string Promote { get; }
+    public string Claim { get; }
+    public string Heartbeat { get; }
+    public string Complete { get; }
+    public string Progress { get; }
+    public string Recover { get; }
+    public string LockJob { get; }
+    public string CancelWaiting { get; }
+    public string RequestCancel { get; }
+    public string Requeue { get; }
+    public string Purge { get; }
+    public string Get { get; }
+    public string List { get; }
+    public string CountAll { get; }
+    public string CountQueue { get; }
+    public string Batch { get; }
+    public string NextRunAt { get; }
+    public string InsertBatch { get; }
+    public string LockBatches { get; }
+    public string BatchUnfinished { get; }
+    public string SetContinuation { get; }
+    public string AcquireLock { get; }
+    public string RenewLock { get; }
+    public string ReleaseLock { get; }
+    public string UpsertSchedule { get; }
+    public string GetSchedule { get; }
+    public string ListSchedules { get; }
+    public string RemoveSchedule { get; }
+    public string PauseSchedule { get; }
+    public string AdvanceSchedule { get; }
+    public string ScheduleVersion { get; }
+    public string UpsertMetadata { get; }
+    public string GetMetadata { get; }
+    public string PageMetadata { get; }
+    public string RemoveMetadata { get; }
+#pragma warning restore CS1591, SA1600
+}

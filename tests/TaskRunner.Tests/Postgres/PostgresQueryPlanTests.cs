@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using TaskRunner.Postgres;
+
+namespace TaskRunner.Tests.Postgres;
+
+/// <summary>The hot statements search their partial indexes on a large table (200,000 jobs, most of them finished, as a
+/// busy queue's table looks between purges) and never read the whole jobs table: their cost must not grow with it.</summary>
+public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTests.LargeTable>
+{
+    private readonly PostgresStoreFactory _factory;
+
+    public PostgresQueryPlanTests(LargeTable table) => _factory = table.Factory;
+
+    public static TheoryData<string, string> Statements => new()
+    {
+        { nameof(PostgresSql.Claim), "jobs_claim" }, // the claim walks pending jobs of one queue in claim order
+        { nameof(PostgresSql.Promote), "jobs_due" }, // promotion looks only at scheduled and failed jobs
+        { nameof(PostgresSql.Recover), "jobs_lease" }, // recovery looks only at running jobs, by lease expiry
+        { nameof(PostgresSql.Complete), "jobs_pkey" }, // a list of completions looks each job up by id
+        { nameof(PostgresSql.Heartbeat), "jobs_pkey" }, // a heartbeat looks each lease's job up by id
+        { nameof(PostgresSql.Purge), "jobs_finished" }, // purging finds finished jobs of one state by finish time
+    };
+
+    /// <summary>The large table, filled once for the class.</summary>
+    public sealed class LargeTable : IAsyncLifetime
+    {
+        private const int FinishedJobs = 190_000;
+
+        public PostgresStoreFactory Factory { get; } = new();
+
+        public Task DisposeAsync() => Factory.DisposeAsync().AsTask();
+
+        public async Task InitializeAsync()
+        {
+            await Factory.InitializeAsync();
+            var s = $"\"{Factory.Schema}\"";
+
+            // Finished jobs in bulk, then pending jobs in four queues, scheduled and failed ones, running ones with leases;
+            // ANALYZE so the planner knows the table is large and which states are rare, as autovacuum would tell it.
+            await ExecuteAsync(
+                $"INSERT INTO {s}.jobs (name, queue, state, run_at, created_at, max_attempts, finished_at) " +
+                $"SELECT 'done', 'q' || (i % 4), 3, i, i, 3, i FROM generate_series(1, {FinishedJobs}) i; " +
+                $"INSERT INTO {s}.jobs (name, queue, state, priority, run_at, created_at, max_attempts, concurrency_key) " +
+                $"SELECT 'pending', 'q' || (i % 4), 1, i % 3, i, i, 3, CASE WHEN i % 10 = 0 THEN 'k' || (i % 50) END FROM generate_series(1, 4000) i; " +
+                $"INSERT INTO {s}.jobs (name, queue, state, run_at, created_at, max_attempts) SELECT 'later', 'q0', 0, 1000000 + i, i, 3 FROM generate_series(1, 3000) i; " +
+                $"INSERT INTO {s}.jobs (name, queue, state, run_at, created_at, max_attempts, owner, lease_token, lease_expires_at, attempts) " +
+                $"SELECT 'running', 'q1', 2, i, i, 3, 'w', 1, 500000 + i, 1 FROM generate_series(1, 3000) i; " +
+                $"INSERT INTO {s}.concurrency_keys (key) SELECT 'k' || i FROM generate_series(0, 49) i; " +
+                $"ANALYZE {s}.jobs; ANALYZE {s}.concurrency_keys");
+        }
+
+        private async Task ExecuteAsync(string sql)
+        {
+            await using var connection = new NpgsqlConnection(Factory.ConnectionString);
+            await connection.OpenAsync();
+#pragma warning disable CA2100 // Test data set-up.
+            await using var command = new NpgsqlCommand(sql, connection);
+#pragma warning restore CA2100
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Statements))]
+    public async Task Hot_statements_search_their_partial_index_and_never_scan_the_jobs_table(string statement, string index)
+    {
+        var sql = _factory.Database.Sql;
+        var (text, parameters) = statement switch
+        {
+            nameof(PostgresSql.Claim) => (sql.Claim, new object[] { "q2", 100, "w", 10L }),
+            nameof(PostgresSql.Promote) => (sql.Promote, [500L, 10_000]),
+            nameof(PostgresSql.Recover) => (sql.Recover, [500_100L, 100]),
+            nameof(PostgresSql.Complete) => (sql.Complete, [new long[] { 1, 2 }, new long[] { 1, 1 }, new short[] { 0, 0 }, new byte[]?[] { null, null }, new long?[] { null, null }, new string?[] { null, null }, new string?[] { null, null }, new string?[] { null, null }, 5L]),
+            nameof(PostgresSql.Heartbeat) => (sql.Heartbeat, [5L, new long[] { 1, 2 }, new long[] { 1, 1 }, 4L]),
+            nameof(PostgresSql.Purge) => (sql.Purge, [(short)3, 100L, 1000]),
+            _ => throw new ArgumentOutOfRangeException(nameof(statement), statement, "Unknown statement."),
+        };
+
+        var plan = await ExplainAsync(text, parameters);
+
+        var nodes = Nodes(plan.RootElement).ToList();
+        Assert.Contains(nodes, n => n.TryGetProperty("Index Name", out var name) && name.GetString() == index);
+        var scans = nodes.Where(n => n.GetProperty("Node Type").GetString() == "Seq Scan" && n.GetProperty("Relation Name").GetString() == "jobs").ToList();
+        Assert.True(scans.Count == 0, $"{statement} reads the whole jobs table:{Environment.NewLine}{plan.RootElement}");
+    }
+
+    private async Task<JsonDocument> ExplainAsync(string sql, object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(_factory.ConnectionString);
+        await connection.OpenAsync();
+#pragma warning disable CA2100 // A statement of the store under test.
+        await using var command = new NpgsqlCommand("EXPLAIN (FORMAT JSON) " + sql, connection);
+#pragma warning restore CA2100
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(value switch
+            {
+                string text => new NpgsqlParameter { Value = text, NpgsqlDbType = NpgsqlDbType.Text },
+                byte[]?[] bytes => new NpgsqlParameter { Value = bytes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+                long?[] longs => new NpgsqlParameter { Value = longs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
+                string?[] texts => new NpgsqlParameter { Value = texts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                _ => new NpgsqlParameter { Value = value },
+            });
+        }
+
+        return JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!);
+    }
+
+    private static IEnumerable<JsonElement> Nodes(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                foreach (var node in Nodes(item))
+                {
+                    yield return node;
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Object)
+        {
+            if (element.TryGetProperty("Node Type", out _))
+            {
+                yield return element;
+            }
+
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.Value.ValueKind is JsonValueKind.Array or JsonValueKind.Object)
+                {
+                    foreach (var node in Nodes(property.Value))
+                    {
+                        yield return node;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Npgsql;
+using NpgsqlTypes;
+using TaskRunner.Postgres;
+
+namespace TaskRunner.Tests.Postgres;
+
+/// <summary>PostgreSQL-specific behaviour beyond the contract suites: options validation and the concurrency-key race
+/// that a statement snapshot alone cannot see.</summary>
+public sealed class PostgresStoreTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly PostgresStoreFactory _factory = new();
+
+    public Task InitializeAsync() => _factory.InitializeAsync().AsTask();
+
+    public Task DisposeAsync() => _factory.DisposeAsync().AsTask();
+
+    [Theory]
+    [InlineData(null, "taskrunner", "ConnectionString", "set exactly one")] // neither a connection string nor a data source
+    [InlineData("Host=x", "Jobs", "Schema", "'Jobs'")] // upper case would need quoting everywhere
+    [InlineData("Host=x", "1jobs", "Schema", "'1jobs'")] // must start with a letter or underscore
+    [InlineData("Host=x", "jobs; DROP TABLE x", "Schema", "lower-case identifier")] // never spliced into SQL
+    [InlineData("Nonsense Key=1", "taskrunner", "ConnectionString", "not a valid Npgsql connection string")]
+    public void Invalid_options_are_rejected_naming_the_option_and_the_rule(string? connectionString, string schema, string option, string expected)
+    {
+        var error = Assert.Single(new PostgresStoreOptions { ConnectionString = connectionString, Schema = schema }.Validate());
+
+        Assert.Contains($"PostgresStoreOptions.{option}", error, StringComparison.Ordinal);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_data_source_and_a_connection_string_together_are_rejected_and_the_default_schema_is_taskrunner()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(_factory.ConnectionString);
+        Assert.Equal("taskrunner", new PostgresStoreOptions().Schema);
+        Assert.Empty(new PostgresStoreOptions { DataSource = dataSource }.Validate());
+        Assert.Contains("both set", Assert.Single(new PostgresStoreOptions { DataSource = dataSource, ConnectionString = "Host=x" }.Validate()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_concurrency_key_being_claimed_by_an_uncommitted_claim_in_another_queue_is_not_claimed_again()
+    {
+        var store = _factory.JobStore;
+        await store.EnqueueAsync(
+        [
+            new NewJob { Name = "a", Queue = "q1", RunAt = T0, ConcurrencyKey = "K" },
+            new NewJob { Name = "b", Queue = "q2", RunAt = T0, ConcurrencyKey = "K" },
+        ], T0);
+
+        // Another node's claim of q1 has taken K but not committed yet: this snapshot still sees no running job with K.
+        await using var other = new NpgsqlConnection(_factory.ConnectionString);
+        await other.OpenAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        await using (var claim = new NpgsqlCommand(_factory.Database.Sql.Claim, other, transaction))
+        {
+            claim.Parameters.Add(new NpgsqlParameter { Value = "q1", NpgsqlDbType = NpgsqlDbType.Text });
+            claim.Parameters.Add(new NpgsqlParameter { Value = 10, NpgsqlDbType = NpgsqlDbType.Integer });
+            claim.Parameters.Add(new NpgsqlParameter { Value = "other", NpgsqlDbType = NpgsqlDbType.Text });
+            claim.Parameters.Add(new NpgsqlParameter { Value = (T0 + TimeSpan.FromMinutes(1)).UtcTicks, NpgsqlDbType = NpgsqlDbType.Bigint });
+            await using var reader = await claim.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+        }
+
+        var request = new ClaimRequest { Queue = "q2", MaxCount = 10, Owner = "me", Now = T0, LeaseDuration = TimeSpan.FromMinutes(1) };
+        Assert.Empty(await store.ClaimAsync(request));
+
+        await transaction.CommitAsync();
+        Assert.Empty(await store.ClaimAsync(request)); // committed: K runs in q1
+    }
+}
