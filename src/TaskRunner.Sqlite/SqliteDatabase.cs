@@ -54,6 +54,9 @@ internal sealed partial class SqliteDatabase : IDisposable
     private volatile bool _initialized;
     private bool _disposed;
 
+    /// <summary>The clock of the store's own timers (idle checkpoints, the change watcher).</summary>
+    internal TimeProvider Time => _time;
+
     public SqliteDatabase(IOptions<SqliteStoreOptions> options, ILogger<SqliteDatabase>? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -6,7 +6,7 @@ namespace TaskRunner.Sqlite;
 
 /// <summary>The job store on a SQLite file: every write is one <c>BEGIN IMMEDIATE</c> transaction, so it is atomic
 /// across every process sharing the file; claim and every lease-guarded write are single statements.</summary>
-internal sealed class SqliteJobStore : IJobStore
+internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
 {
     private const string RecordColumns =
         "id, name, queue, payload, state, priority, run_at, created_at, attempts, max_attempts, timeout, unique_key, idempotency_key, " +
@@ -134,7 +134,12 @@ internal sealed class SqliteJobStore : IJobStore
 
     public SqliteJobStore(SqliteDatabase database) => _database = database;
 
-    public JobStoreCapabilities Capabilities => JobStoreCapabilities.ChangeVersion | JobStoreCapabilities.Shared;
+    public JobStoreCapabilities Capabilities => JobStoreCapabilities.ChangeVersion | JobStoreCapabilities.Notifications | JobStoreCapabilities.Shared;
+
+    /// <summary>Watches the file's data version: another process's commit wakes this process's pollers within
+    /// <see cref="SqliteChangeWatcher.Interval"/>.</summary>
+    public ValueTask<IAsyncDisposable> ListenAsync(Action<string?> onWork, CancellationToken cancellationToken) =>
+        SqliteChangeWatcher.StartAsync(_database, onWork, cancellationToken);
 
     public ValueTask<IReadOnlyList<EnqueueResult>> EnqueueAsync(IReadOnlyList<NewJob> jobs, DateTimeOffset now, CancellationToken cancellationToken = default)
     {

@@ -7,7 +7,7 @@ internal sealed record Record(long Value);
 internal sealed record Tick;
 
 /// <summary>How long each "record" job works before it completes (<c>--work-ms</c>, default none).</summary>
-internal sealed record RecordWork(TimeSpan Duration);
+internal sealed record RecordWork(TimeSpan Duration, bool Echo = false);
 
 /// <summary>Works for <see cref="RecordWork"/> (if any), then appends <c>&lt;job id&gt; &lt;value&gt; &lt;pid&gt;</c>: one line
 /// per handler that ran to completion.</summary>
@@ -21,6 +21,10 @@ internal sealed class RecordHandler(AppendOnlyLog log, RecordWork? work = null) 
         }
 
         log.Append($"{context.JobId} {payload.Value} {Environment.ProcessId}");
+        if (work is { Echo: true })
+        {
+            Console.WriteLine($"done {payload.Value}");
+        }
     }
 }
 

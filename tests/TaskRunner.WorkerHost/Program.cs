@@ -1,10 +1,11 @@
 // A TaskRunner host the multi-process tests start as real OS processes on one SQLite file. Modes:
 //   every mode takes --postgres CONNECTION-STRING --schema NAME instead of --db PATH to work on PostgreSQL
 //   work     --db PATH --log PATH [--expect N] [--concurrency N] [--batch N] [--prefetch N] [--lease-ms N]
-//            [--heartbeat-ms N] [--stale-ms N] [--max-idle-ms N] [--work-ms N]
+//            [--heartbeat-ms N] [--stale-ms N] [--max-idle-ms N] [--poll-ms N] [--work-ms N] [--echo yes]
 //            runs "record" jobs (each working --work-ms first), appending "<job id> <value> <pid>" per completion to its log; exits when the store
 //            holds at least N succeeded jobs and nothing unfinished (with --expect), or when stdin closes. With
-//            --max-idle-ms, an idle poller never sleeps longer than that (the default backoff grows to 30 s).
+//            --max-idle-ms, an idle poller never sleeps longer than that (the default backoff grows to 30 s); with --poll-ms
+//            it polls at that fixed interval. With --echo, each completion also prints "done <value>" on stdout.
 //   lock     --db PATH --log PATH --name NAME --iterations K
 //            after "go" on stdin, acquires the lock K times, appending "enter <token> <pid>" and "exit <token> <pid>"
 //            inside each critical section to the shared log.
@@ -83,6 +84,11 @@ static async Task<int> WorkAsync(WorkerArguments arguments, StandardInput input)
             q.Concurrency = concurrency;
             q.BatchSize = arguments.Int("batch", Math.Max(concurrency, 32));
             q.Prefetch = arguments.Int("prefetch", 0);
+            if (arguments.Int("poll-ms", 0) is > 0 and var pollEvery)
+            {
+                q.UseFixedInterval(o => o.Interval = TimeSpan.FromMilliseconds(pollEvery));
+            }
+
             if (arguments.Int("max-idle-ms", 0) is > 0 and var maxIdle)
             {
                 // Another process's enqueue does not wake this one: only polling finds it, so cap the idle sleep.
@@ -93,7 +99,7 @@ static async Task<int> WorkAsync(WorkerArguments arguments, StandardInput input)
                 });
             }
         }),
-        s => s.AddSingleton(log).AddSingleton(new RecordWork(arguments.Milliseconds("work-ms", 0))));
+        s => s.AddSingleton(log).AddSingleton(new RecordWork(arguments.Milliseconds("work-ms", 0), arguments.Has("echo"))));
     await host.StartAsync();
     Console.WriteLine($"ready {Environment.ProcessId}");
 
