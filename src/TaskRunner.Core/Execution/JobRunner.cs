@@ -1,15 +1,13 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
-using Polly;
-using Polly.CircuitBreaker;
-using PollyCircuitState = Polly.CircuitBreaker.CircuitState;
 using TaskRunner.Diagnostics;
 
 namespace TaskRunner;
 
 /// <summary>
-/// The hosted service: prepares the store, then runs one <see cref="QueueProcessor"/> per queue, the heartbeat loop,
-/// and the maintenance loop (stale-lease recovery and retention). Stopping stops claiming, lets running jobs finish
+/// The hosted service and its lifecycle: prepares the store, then runs one <see cref="QueueProcessor"/> per queue, the
+/// <see cref="LeaseHeartbeat"/> and the <see cref="JobMaintenance"/> loops, with store calls guarded by the
+/// <see cref="StorePipeline"/>. Stopping stops claiming, lets running jobs finish
 /// within the shutdown timeout, then cancels them and hands their leases back without counting the attempt.
 /// </summary>
 internal sealed class JobRunner(
@@ -17,9 +15,7 @@ internal sealed class JobRunner(
     IEnumerable<IStoreInitializer> initializers,
     IServiceProvider services) : IHostedService, ITaskRunnerMonitor, IDisposable, IAsyncDisposable
 {
-    private const int RecoveryBatch = 1000;
-
-    private readonly CircuitBreakerStateProvider _circuit = new();
+    private readonly StorePipeline _store = new(runner);
     private readonly CancellationTokenSource _stopClaiming = new();
     private readonly CancellationTokenSource _stopLoops = new();
     private readonly HeldLeases _leases = new(runner);
@@ -29,9 +25,8 @@ internal sealed class JobRunner(
     private Task _maintenance = Task.CompletedTask;
     private Task _reportsWritten = Task.CompletedTask;
     private Task _dueTimes = Task.CompletedTask;
+    private JobMaintenance? _maintainer;
     private TaskRunnerState _state;
-    private ResiliencePipeline _pipeline = ResiliencePipeline.Empty;
-    private volatile Exception? _lastStoreError;
     private TimeSpan? _hostShutdownTimeout;
     private bool _disposed;
 
@@ -41,18 +36,14 @@ internal sealed class JobRunner(
 
     public Exception? Failure { get; private set; }
 
-    public CircuitBreakerState CircuitState => _circuit.CircuitState switch
-    {
-        PollyCircuitState.Open or PollyCircuitState.Isolated => CircuitBreakerState.Open,
-        PollyCircuitState.HalfOpen => CircuitBreakerState.HalfOpen,
-        _ => CircuitBreakerState.Closed,
-    };
+    public CircuitBreakerState CircuitState => _store.CircuitState;
 
     public int BusyWorkers => _queues.Sum(q => q.InFlight);
 
-    public int StaleLeasesRecovered { get; private set; }
+    public int StaleLeasesRecovered => _maintainer?.StaleLeasesRecovered ?? 0;
 
-    public Exception? LastStoreError => _lastStoreError;
+    public Exception? LastStoreError => _store.LastStoreError;
+
     /// <summary>Every loop of the runner: the queues' workers, the heartbeat, the maintenance and the report writer. Complete
     /// once the runner has stopped, unless a handler that ignored its token still runs.</summary>
     internal Task Loops => Task.WhenAll(
@@ -86,14 +77,16 @@ internal sealed class JobRunner(
             var options = runner.Options;
             var queues = options.Queues.Count > 0 ? options.Queues.Values.ToArray() : [new QueueOptions(JobOptions.DefaultQueue)];
             var global = options.GlobalConcurrency is { } limit ? new GlobalLimiter(limit) : null;
-            _pipeline = BuildPipeline();
+            var pipeline = _store.Build();
             _completions = new CompletionWriter(runner, _leases);
             _queues = [.. queues.Select(q => new QueueProcessor(
-                runner, q, PollingStrategies.Create(services, q), _pipeline, _completions, global, _leases))];
+                runner, q, PollingStrategies.Create(services, q), pipeline, _completions, global, _leases))];
+            var maintainer = _maintainer = new JobMaintenance(runner, pipeline, _queues);
+            var heartbeat = new LeaseHeartbeat(runner, _leases, _queues);
             runner.Diagnostics.AddGauges(() => BusyWorkers, () => (int)CircuitState, QueueDepths);
 
             // Jobs left running by a process that died before this one started are due for recovery now.
-            await RecoverAsync(cancellationToken).ConfigureAwait(false);
+            await maintainer.RecoverAsync(cancellationToken).ConfigureAwait(false);
             foreach (var queue in _queues)
             {
                 queue.Start(_stopClaiming.Token);
@@ -105,8 +98,8 @@ internal sealed class JobRunner(
             // Timers are created here, not in the loops, so their first tick is measured from the start.
             var heartbeatTimer = new PeriodicTimer(runner.Options.HeartbeatInterval, runner.TimeProvider);
             var maintenanceTimer = new PeriodicTimer(runner.Options.StaleLeaseCheckInterval, runner.TimeProvider);
-            _heartbeats = Task.Run(() => HeartbeatLoopAsync(heartbeatTimer, _stopLoops.Token), CancellationToken.None);
-            _maintenance = Task.Run(() => MaintenanceLoopAsync(maintenanceTimer, _stopLoops.Token), CancellationToken.None);
+            _heartbeats = Task.Run(() => heartbeat.RunAsync(heartbeatTimer, _stopLoops.Token), CancellationToken.None);
+            _maintenance = Task.Run(() => maintainer.RunAsync(maintenanceTimer, _stopLoops.Token), CancellationToken.None);
             Log.RunnerStarted(runner.Logger, runner.Node.Id, string.Join(", ", _queues.Select(q => q.Name)));
             SetState(TaskRunnerState.Running);
         }
@@ -213,214 +206,6 @@ internal sealed class JobRunner(
             if (queue.WorkersDone.IsCompleted)
             {
                 queue.Dispose();
-            }
-        }
-    }
-
-    private ResiliencePipeline BuildPipeline()
-    {
-        var settings = runner.Options.CircuitBreaker;
-        return new ResiliencePipelineBuilder { TimeProvider = runner.TimeProvider }
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                // With every call failing, N failures open it; a success or two in the same window do not keep it closed.
-                FailureRatio = settings.FailureRatio,
-                MinimumThroughput = settings.FailureThreshold,
-                SamplingDuration = settings.SamplingDuration,
-                BreakDuration = settings.BreakDuration,
-                StateProvider = _circuit,
-                ShouldHandle = args =>
-                {
-                    // Every outcome of a guarded call passes here, so the monitor's last error follows exactly the calls
-                    // the breaker counts: set by a failure, cleared by the next success. A call refused by the open
-                    // circuit never runs and never gets here, so the real error stays visible while the circuit is open.
-                    var error = args.Outcome.Exception;
-                    if (error is OperationCanceledException)
-                    {
-                        return new ValueTask<bool>(false);
-                    }
-
-                    _lastStoreError = error;
-                    return new ValueTask<bool>(error is not null);
-                },
-                OnOpened = args =>
-                {
-                    Log.CircuitOpened(runner.Logger, args.BreakDuration, args.Outcome.Exception);
-                    return default;
-                },
-                OnHalfOpened = _ =>
-                {
-                    Log.CircuitHalfOpen(runner.Logger);
-                    return default;
-                },
-                OnClosed = _ =>
-                {
-                    Log.CircuitClosed(runner.Logger);
-                    return default;
-                },
-            })
-            .Build();
-    }
-
-    private async Task HeartbeatLoopAsync(PeriodicTimer timer, CancellationToken stop)
-    {
-        using var owned = timer;
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
-            {
-                // Off the timer's thread: store calls must not run inside the clock's timer callback.
-                await Task.Yield();
-                try
-                {
-                    // Every held lease, not only the running jobs': a prefetched job and a report waiting to be stored
-                    // stay leased too, or another process recovers the job and runs it again.
-                    var result = await _leases.RenewAllAsync(stop).ConfigureAwait(false);
-                    if (result.Lost.Count > 0 || result.CancellationRequested.Count > 0)
-                    {
-                        CancelRunning(result);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Log.HeartbeatFailed(runner.Logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-    }
-
-    private void CancelRunning(HeartbeatResult result)
-    {
-        foreach (var worker in _queues.SelectMany(q => q.Workers))
-        {
-            if (worker.Current is not { } job)
-            {
-                continue;
-            }
-
-            if (result.Lost.Contains(job.Id))
-            {
-                worker.TryCancel(job.Id, CancelReason.LeaseLost);
-            }
-            else if (result.CancellationRequested.Contains(job.Id))
-            {
-                worker.TryCancel(job.Id, CancelReason.CancellationRequested);
-            }
-        }
-    }
-
-    private async Task MaintenanceLoopAsync(PeriodicTimer timer, CancellationToken stop)
-    {
-        using var owned = timer;
-        var nextPurge = runner.TimeProvider.GetUtcNow();
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
-            {
-                await Task.Yield();
-                await RecoverAsync(stop).ConfigureAwait(false);
-                await CountQueuesAsync(stop).ConfigureAwait(false);
-                if (runner.TimeProvider.GetUtcNow() >= nextPurge)
-                {
-                    await PurgeAsync(stop).ConfigureAwait(false);
-                    nextPurge = runner.TimeProvider.GetUtcNow() + runner.Options.RetentionCheckInterval;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task RecoverAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var result = await _pipeline.ExecuteAsync(
-                static (state, ct) => state.Store.RecoverExpiredLeasesAsync(state.Now, RecoveryBatch, ct),
-                (runner.Store, Now: runner.TimeProvider.GetUtcNow()),
-                cancellationToken).ConfigureAwait(false);
-            StaleLeasesRecovered = result.Requeued + result.DeadLettered;
-            if (result.Requeued + result.DeadLettered > 0)
-            {
-                Log.LeasesRecovered(runner.Logger, result.Requeued, result.DeadLettered);
-                runner.Diagnostics.LeasesRecovered.Add(result.Requeued, new KeyValuePair<string, object?>("outcome", "requeued"));
-                runner.Diagnostics.LeasesRecovered.Add(result.DeadLettered, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
-                runner.Signals.WakeAll();
-            }
-        }
-        catch (BrokenCircuitException)
-        {
-            Log.MaintenanceSkipped(runner.Logger, "stale lease recovery");
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Log.MaintenanceFailed(runner.Logger, "stale lease recovery", ex);
-        }
-    }
-
-    /// <summary>Refreshes each queue's depth: a count is too dear for every poll, cheap enough once per maintenance tick.</summary>
-    private async Task CountQueuesAsync(CancellationToken cancellationToken)
-    {
-        foreach (var queue in _queues)
-        {
-            try
-            {
-                var counts = await _pipeline.ExecuteAsync(
-                    static (state, ct) => state.Store.CountAsync(state.Name, ct), (runner.Store, queue.Name), cancellationToken).ConfigureAwait(false);
-                queue.LastQueueDepth = counts.Pending;
-            }
-            catch (BrokenCircuitException)
-            {
-                Log.MaintenanceSkipped(runner.Logger, "queue depth count");
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.MaintenanceFailed(runner.Logger, "queue depth count", ex);
-            }
-        }
-    }
-
-    private async Task PurgeAsync(CancellationToken cancellationToken)
-    {
-        var now = runner.TimeProvider.GetUtcNow();
-        var options = runner.Options;
-        (JobState State, TimeSpan? Retention)[] rules =
-        [
-            (JobState.Succeeded, options.FinishedJobRetention),
-            (JobState.Cancelled, options.FinishedJobRetention),
-            (JobState.DeadLettered, options.DeadLetterRetention),
-        ];
-        foreach (var (state, retention) in rules)
-        {
-            if (retention is not { } keep)
-            {
-                continue;
-            }
-
-            try
-            {
-                var purged = await _pipeline.ExecuteAsync(
-                    static (args, ct) => args.Store.PurgeAsync(args.Request, ct),
-                    (runner.Store, Request: new PurgeRequest { State = state, FinishedBefore = now - keep }),
-                    cancellationToken).ConfigureAwait(false);
-                if (purged > 0)
-                {
-                    Log.Purged(runner.Logger, purged, state);
-                }
-            }
-            catch (BrokenCircuitException)
-            {
-                Log.MaintenanceSkipped(runner.Logger, "retention purge");
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.MaintenanceFailed(runner.Logger, "retention purge", ex);
             }
         }
     }
