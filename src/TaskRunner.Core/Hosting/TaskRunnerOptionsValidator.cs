@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace TaskRunner;
@@ -6,6 +5,35 @@ namespace TaskRunner;
 /// <summary>Checks <see cref="TaskRunnerOptions"/> at start; every failure names the option, the value and the range.</summary>
 internal sealed class TaskRunnerOptionsValidator : IValidateOptions<TaskRunnerOptions>
 {
+    // One range per option; the <value> docs of TaskRunnerOptions, QueueOptions and CircuitBreakerSettings state the same.
+    internal static readonly OptionRange<int> GlobalConcurrency = new("TaskRunnerOptions.GlobalConcurrency", 1, 4096);
+    internal static readonly OptionRange<TimeSpan> LeaseDuration = new("TaskRunnerOptions.LeaseDuration", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+
+    // The upper bound is half the lease, set at the check.
+    internal static readonly OptionRange<TimeSpan> HeartbeatInterval = new("TaskRunnerOptions.HeartbeatInterval", TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(30));
+    internal static readonly OptionRange<TimeSpan> StaleLeaseCheckInterval = new("TaskRunnerOptions.StaleLeaseCheckInterval", TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
+    internal static readonly OptionRange<TimeSpan> ShutdownTimeout = new("TaskRunnerOptions.ShutdownTimeout", TimeSpan.Zero, TimeSpan.FromHours(1));
+    internal static readonly OptionRange<int> DefaultMaxAttempts = new("TaskRunnerOptions.DefaultMaxAttempts", 1, 1000);
+    internal static readonly OptionRange<TimeSpan> RetryBaseDelay = new("TaskRunnerOptions.RetryBaseDelay", TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
+
+    // The lower bound is the base delay, set at the check.
+    internal static readonly OptionRange<TimeSpan> RetryMaxDelay = new("TaskRunnerOptions.RetryMaxDelay", TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(7));
+    internal static readonly OptionRange<int> MaxPayloadBytes = new("TaskRunnerOptions.MaxPayloadBytes", 1, 64 << 20);
+    internal static readonly OptionRange<int> CompletionBatchSize = new("TaskRunnerOptions.CompletionBatchSize", 1, 10_000);
+    internal static readonly OptionRange<TimeSpan> FinishedJobRetention = new("TaskRunnerOptions.FinishedJobRetention", TimeSpan.Zero, TimeSpan.FromDays(365));
+    internal static readonly OptionRange<TimeSpan> DeadLetterRetention = new("TaskRunnerOptions.DeadLetterRetention", TimeSpan.Zero, TimeSpan.FromDays(3650));
+    internal static readonly OptionRange<TimeSpan> RetentionCheckInterval = new("TaskRunnerOptions.RetentionCheckInterval", TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+    internal static readonly OptionRange<int> FailureThreshold = new("TaskRunnerOptions.CircuitBreaker.FailureThreshold", 2, 1000);
+    internal static readonly OptionRange<double> FailureRatio = new("TaskRunnerOptions.CircuitBreaker.FailureRatio", 0.1, 1);
+    internal static readonly OptionRange<TimeSpan> SamplingDuration = new("TaskRunnerOptions.CircuitBreaker.SamplingDuration", TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1));
+    internal static readonly OptionRange<TimeSpan> BreakDuration = new("TaskRunnerOptions.CircuitBreaker.BreakDuration", TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1));
+
+    // Per queue, named after the queue: TaskRunnerOptions.Queues["q"].Concurrency.
+    internal static readonly OptionRange<int> QueueConcurrency = new(nameof(QueueOptions.Concurrency), 1, 1024);
+    internal static readonly OptionRange<int> QueueBatchSize = new(nameof(QueueOptions.BatchSize), 1, 1000);
+    internal static readonly OptionRange<int> QueuePrefetch = new(nameof(QueueOptions.Prefetch), 0, 1000);
+    internal static readonly OptionRange<int> QueueWeight = new(nameof(QueueOptions.Weight), 1, 100);
+
     public ValidateOptionsResult Validate(string? name, TaskRunnerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -18,33 +46,29 @@ internal sealed class TaskRunnerOptionsValidator : IValidateOptions<TaskRunnerOp
 
         if (options.GlobalConcurrency is { } global)
         {
-            Range(failures, "TaskRunnerOptions.GlobalConcurrency", global, 1, 4096);
+            GlobalConcurrency.Check(global, failures);
         }
 
-        Range(failures, "TaskRunnerOptions.LeaseDuration", options.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
-        Range(failures, "TaskRunnerOptions.HeartbeatInterval", options.HeartbeatInterval, TimeSpan.FromMilliseconds(10), options.LeaseDuration / 2);
-        Range(failures, "TaskRunnerOptions.StaleLeaseCheckInterval", options.StaleLeaseCheckInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
-        Range(failures, "TaskRunnerOptions.ShutdownTimeout", options.ShutdownTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
-        Range(failures, "TaskRunnerOptions.DefaultMaxAttempts", options.DefaultMaxAttempts, 1, 1000);
-        Range(failures, "TaskRunnerOptions.RetryBaseDelay", options.RetryBaseDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
-        Range(failures, "TaskRunnerOptions.RetryMaxDelay", options.RetryMaxDelay, options.RetryBaseDelay, TimeSpan.FromDays(7));
-        Range(failures, "TaskRunnerOptions.MaxPayloadBytes", options.MaxPayloadBytes, 1, 64 << 20);
-        Range(failures, "TaskRunnerOptions.CompletionBatchSize", options.CompletionBatchSize, 1, 10_000);
-        Range(failures, "TaskRunnerOptions.FinishedJobRetention", options.FinishedJobRetention, TimeSpan.Zero, TimeSpan.FromDays(365));
+        LeaseDuration.Check(options.LeaseDuration, failures);
+        HeartbeatInterval.WithMax(options.LeaseDuration / 2).Check(options.HeartbeatInterval, failures);
+        StaleLeaseCheckInterval.Check(options.StaleLeaseCheckInterval, failures);
+        ShutdownTimeout.Check(options.ShutdownTimeout, failures);
+        DefaultMaxAttempts.Check(options.DefaultMaxAttempts, failures);
+        RetryBaseDelay.Check(options.RetryBaseDelay, failures);
+        RetryMaxDelay.WithMin(options.RetryBaseDelay).Check(options.RetryMaxDelay, failures);
+        MaxPayloadBytes.Check(options.MaxPayloadBytes, failures);
+        CompletionBatchSize.Check(options.CompletionBatchSize, failures);
+        FinishedJobRetention.Check(options.FinishedJobRetention, failures);
         if (options.DeadLetterRetention is { } deadLetterRetention)
         {
-            Range(failures, "TaskRunnerOptions.DeadLetterRetention", deadLetterRetention, TimeSpan.Zero, TimeSpan.FromDays(3650));
+            DeadLetterRetention.Check(deadLetterRetention, failures);
         }
 
-        Range(failures, "TaskRunnerOptions.RetentionCheckInterval", options.RetentionCheckInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
-        Range(failures, "TaskRunnerOptions.CircuitBreaker.FailureThreshold", options.CircuitBreaker.FailureThreshold, 2, 1000);
-        if (options.CircuitBreaker.FailureRatio is < 0.1 or > 1 or double.NaN)
-        {
-            failures.Add(string.Create(CultureInfo.InvariantCulture, $"TaskRunnerOptions.CircuitBreaker.FailureRatio is {options.CircuitBreaker.FailureRatio}; it must be between 0.1 and 1."));
-        }
-
-        Range(failures, "TaskRunnerOptions.CircuitBreaker.SamplingDuration", options.CircuitBreaker.SamplingDuration, TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1));
-        Range(failures, "TaskRunnerOptions.CircuitBreaker.BreakDuration", options.CircuitBreaker.BreakDuration, TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1));
+        RetentionCheckInterval.Check(options.RetentionCheckInterval, failures);
+        FailureThreshold.Check(options.CircuitBreaker.FailureThreshold, failures);
+        FailureRatio.Check(options.CircuitBreaker.FailureRatio, failures);
+        SamplingDuration.Check(options.CircuitBreaker.SamplingDuration, failures);
+        BreakDuration.Check(options.CircuitBreaker.BreakDuration, failures);
         if (options.JsonSerializerOptions is null)
         {
             failures.Add("TaskRunnerOptions.JsonSerializerOptions is null; it must be set.");
@@ -58,28 +82,12 @@ internal sealed class TaskRunnerOptionsValidator : IValidateOptions<TaskRunnerOp
                 failures.Add($"{prefix}: {queueError}");
             }
 
-            Range(failures, $"{prefix}.Concurrency", queue.Concurrency, 1, 1024);
-            Range(failures, $"{prefix}.BatchSize", queue.BatchSize, 1, 1000);
-            Range(failures, $"{prefix}.Prefetch", queue.Prefetch, 0, 1000);
-            Range(failures, $"{prefix}.Weight", queue.Weight, 1, 100);
+            QueueConcurrency.Check(queue.Concurrency, failures, prefix);
+            QueueBatchSize.Check(queue.BatchSize, failures, prefix);
+            QueuePrefetch.Check(queue.Prefetch, failures, prefix);
+            QueueWeight.Check(queue.Weight, failures, prefix);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    private static void Range(List<string> failures, string option, int value, int min, int max)
-    {
-        if (value < min || value > max)
-        {
-            failures.Add(string.Create(CultureInfo.InvariantCulture, $"{option} is {value}; it must be between {min} and {max}."));
-        }
-    }
-
-    private static void Range(List<string> failures, string option, TimeSpan value, TimeSpan min, TimeSpan max)
-    {
-        if (value < min || value > max)
-        {
-            failures.Add(string.Create(CultureInfo.InvariantCulture, $"{option} is {value}; it must be between {min} and {max}."));
-        }
     }
 }
