@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 
 namespace TaskRunner.Sqlite;
 
@@ -45,6 +48,8 @@ internal sealed partial class SqliteDatabase : IDisposable
     private readonly TimeProvider _time;
     private readonly ITimer _idleCheckpointTimer;
     private long _writesSinceCheckpoint;
+    private readonly ResiliencePipeline _busyRetry;
+    private readonly ResiliencePipeline _busyWriteRetry;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SemaphoreSlim _readGate;
     private readonly SemaphoreSlim _versionGate = new(1, 1);
@@ -70,6 +75,12 @@ internal sealed partial class SqliteDatabase : IDisposable
 
         // The busy timeout is the total a call may wait, spread over the first attempt and the retries.
         _busyMilliseconds = (int)(_options.BusyTimeout.TotalMilliseconds / (MaxBusyRetries + 1));
+        _busyRetry = BusyRetry(onRetry: null);
+        _busyWriteRetry = BusyRetry(args =>
+        {
+            LogBusyRetry(_logger, FilePath, args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? "");
+            return default;
+        });
         _time = timeProvider ?? TimeProvider.System;
         _idleCheckpointTimer = _time.CreateTimer(static state => ((SqliteDatabase)state!).CheckpointIfIdle(), this, IdleCheckpointDelay, IdleCheckpointDelay);
         _readGate = new SemaphoreSlim(_options.MaxReadConnections, _options.MaxReadConnections);
@@ -118,44 +129,15 @@ internal sealed partial class SqliteDatabase : IDisposable
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            for (var attempt = 0; ; attempt++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                try
-                {
-                    // Opened inside the retry: another process starting on the same file can keep it busy for a moment.
-                    var session = _writer ??= Open();
-                    session.BeginImmediate();
-                    TResult result;
-                    try
-                    {
-                        result = work(session, state);
-                        session.Execute("COMMIT");
-                    }
-                    catch
-                    {
-                        Rollback(session);
-                        throw;
-                    }
-
-                    Interlocked.Increment(ref _writesSinceCheckpoint);
-                    if (WalSize() > _options.WalSizeLimit)
-                    {
-                        Checkpoint(session);
-                    }
-
-                    return result;
-                }
-                catch (SqliteException exception) when (IsBusy(exception) && attempt < MaxBusyRetries)
-                {
-                    LogBusyRetry(_logger, FilePath, attempt + 1, exception.Message);
-                    await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
-                }
-                catch (SqliteException exception)
-                {
-                    throw Translate(exception);
-                }
-            }
+            // The whole transaction is retried when the file is busy.
+            return await _busyWriteRetry.ExecuteAsync(
+                static (args, ct) => new ValueTask<TResult>(args.Database.WriteOnce(args.State, args.Work, ct)),
+                (Database: this, State: state, Work: work),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException exception)
+        {
+            throw Translate(exception);
         }
         finally
         {
@@ -163,35 +145,60 @@ internal sealed partial class SqliteDatabase : IDisposable
         }
     }
 
+    private TResult WriteOnce<TState, TResult>(TState state, Func<SqliteSession, TState, TResult> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Opened inside the retry: another process starting on the same file can keep it busy for a moment.
+        var session = _writer ??= Open();
+        session.BeginImmediate();
+        TResult result;
+        try
+        {
+            result = work(session, state);
+            session.Execute("COMMIT");
+        }
+        catch
+        {
+            Rollback(session);
+            throw;
+        }
+
+        Interlocked.Increment(ref _writesSinceCheckpoint);
+        if (WalSize() > _options.WalSizeLimit)
+        {
+            Checkpoint(session);
+        }
+
+        return result;
+    }
+
     /// <summary>Runs <paramref name="work"/> on a read connection from the pool.</summary>
     public async ValueTask<TResult> ReadAsync<TState, TResult>(TState state, Func<SqliteSession, TState, TResult> work, CancellationToken cancellationToken)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         await _readGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        SqliteSession? session = null;
+        // The connection is taken from the pool (or opened) inside the retry, kept across the retries, and returned once.
+        var held = new StrongBox<SqliteSession?>();
         try
         {
-            for (var attempt = 0; ; attempt++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                try
+            return await _busyRetry.ExecuteAsync(
+                static (args, ct) =>
                 {
-                    session ??= _readers.TryTake(out var pooled) ? pooled : Open();
-                    return work(session, state);
-                }
-                catch (SqliteException exception) when (IsBusy(exception) && attempt < MaxBusyRetries)
-                {
-                    await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
-                }
-                catch (SqliteException exception)
-                {
-                    throw Translate(exception);
-                }
-            }
+                    ct.ThrowIfCancellationRequested();
+                    var session = args.Held.Value ??= args.Database._readers.TryTake(out var pooled) ? pooled : args.Database.Open();
+                    return new ValueTask<TResult>(args.Work(session, args.State));
+                },
+                (Database: this, State: state, Work: work, Held: held),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException exception)
+        {
+            throw Translate(exception);
         }
         finally
         {
-            if (session is not null)
+            if (held.Value is { } session)
             {
                 _readers.Add(session);
             }
@@ -398,6 +405,19 @@ internal sealed partial class SqliteDatabase : IDisposable
     private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds((10 << attempt) + Random.Shared.Next(0, 10));
 
+    /// <summary>Retries a call whose file was busy (locked by another connection) up to <see cref="MaxBusyRetries"/> times,
+    /// after 10 then 20 ms (each + up to 10 ms of jitter); any other error, and the last busy one, go to the caller.</summary>
+    private static ResiliencePipeline BusyRetry(Func<OnRetryArguments<object>, ValueTask>? onRetry) =>
+        new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<SqliteException>(IsBusy),
+                MaxRetryAttempts = MaxBusyRetries,
+                DelayGenerator = static args => new ValueTask<TimeSpan?>(Backoff(args.AttemptNumber)),
+                OnRetry = onRetry,
+            })
+            .Build();
+
     private static void Rollback(SqliteSession session)
     {
         try
@@ -479,24 +499,23 @@ internal sealed partial class SqliteDatabase : IDisposable
             throw new JobStoreException($"The SQLite database '{FilePath}' cannot be opened: the path is a directory.", null, isTransient: false);
         }
 
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
-            {
-                var session = _writer ??= Open();
-                SqliteSchema.Migrate(session, FilePath, _logger);
-                ProbeWrite(session);
-                return;
-            }
-            catch (SqliteException exception) when (IsBusy(exception) && attempt < MaxBusyRetries)
-            {
-                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
-            }
-            catch (SqliteException exception)
-            {
-                throw OpenError(exception);
-            }
+            await _busyRetry.ExecuteAsync(
+                static (database, ct) =>
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var session = database._writer ??= database.Open();
+                    SqliteSchema.Migrate(session, database.FilePath, database._logger);
+                    ProbeWrite(session);
+                    return ValueTask.CompletedTask;
+                },
+                this,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException exception)
+        {
+            throw OpenError(exception);
         }
     }
 
