@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 
 namespace TaskRunner.Sqlite;
 
@@ -20,19 +23,6 @@ namespace TaskRunner.Sqlite;
 internal sealed partial class SqliteDatabase : IDisposable
 {
     private const int MaxBusyRetries = 2;
-    private const int SqlitePerm = 3;
-    private const int SqliteBusy = 5;
-    private const int SqliteLocked = 6;
-    private const int SqliteReadOnly = 8;
-    private const int SqliteIoError = 10;
-    private const int SqliteCorrupt = 11;
-    private const int SqliteFull = 13;
-    private const int SqliteCantOpen = 14;
-    private const int SqliteNotADatabase = 26;
-
-    // An I/O error on a file system with less room than this is taken for a full disk (SQLite reports ENOSPC as SQLITE_FULL
-    // on ordinary writes, but as an SQLITE_IOERR variant when growing the -shm file, truncating or syncing).
-    private const long DiskFullBytes = 1 << 20;
 
     /// <summary>How long the store must go without a write before the WAL is checkpointed and truncated.</summary>
     internal static readonly TimeSpan IdleCheckpointDelay = TimeSpan.FromSeconds(1);
@@ -45,6 +35,8 @@ internal sealed partial class SqliteDatabase : IDisposable
     private readonly TimeProvider _time;
     private readonly ITimer _idleCheckpointTimer;
     private long _writesSinceCheckpoint;
+    private readonly ResiliencePipeline _busyRetry;
+    private readonly ResiliencePipeline _busyWriteRetry;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SemaphoreSlim _readGate;
     private readonly SemaphoreSlim _versionGate = new(1, 1);
@@ -73,6 +65,12 @@ internal sealed partial class SqliteDatabase : IDisposable
 
         // The busy timeout is the total a call may wait, spread over the first attempt and the retries.
         _busyMilliseconds = (int)(_options.BusyTimeout.TotalMilliseconds / (MaxBusyRetries + 1));
+        _busyRetry = BusyRetry(onRetry: null);
+        _busyWriteRetry = BusyRetry(args =>
+        {
+            LogBusyRetry(_logger, FilePath, args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? "");
+            return default;
+        });
         _time = timeProvider ?? TimeProvider.System;
         _idleCheckpointTimer = _time.CreateTimer(static state => ((SqliteDatabase)state!).CheckpointIfIdle(), this, IdleCheckpointDelay, IdleCheckpointDelay);
         _readGate = new SemaphoreSlim(_options.MaxReadConnections, _options.MaxReadConnections);
@@ -121,44 +119,15 @@ internal sealed partial class SqliteDatabase : IDisposable
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            for (var attempt = 0; ; attempt++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                try
-                {
-                    // Opened inside the retry: another process starting on the same file can keep it busy for a moment.
-                    var session = _writer ??= Open();
-                    session.BeginImmediate();
-                    TResult result;
-                    try
-                    {
-                        result = work(session, state);
-                        session.Execute("COMMIT");
-                    }
-                    catch
-                    {
-                        Rollback(session);
-                        throw;
-                    }
-
-                    Interlocked.Increment(ref _writesSinceCheckpoint);
-                    if (WalSize() > _options.WalSizeLimit)
-                    {
-                        Checkpoint(session);
-                    }
-
-                    return result;
-                }
-                catch (SqliteException exception) when (IsBusy(exception) && attempt < MaxBusyRetries)
-                {
-                    LogBusyRetry(_logger, FilePath, attempt + 1, exception.Message);
-                    await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
-                }
-                catch (SqliteException exception)
-                {
-                    throw Translate(exception);
-                }
-            }
+            // The whole transaction is retried when the file is busy.
+            return await _busyWriteRetry.ExecuteAsync(
+                static (args, ct) => new ValueTask<TResult>(args.Database.WriteOnce(args.State, args.Work, ct)),
+                (Database: this, State: state, Work: work),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException exception)
+        {
+            throw Translate(exception);
         }
         finally
         {
@@ -166,35 +135,60 @@ internal sealed partial class SqliteDatabase : IDisposable
         }
     }
 
+    private TResult WriteOnce<TState, TResult>(TState state, Func<SqliteSession, TState, TResult> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Opened inside the retry: another process starting on the same file can keep it busy for a moment.
+        var session = _writer ??= Open();
+        session.BeginImmediate();
+        TResult result;
+        try
+        {
+            result = work(session, state);
+            session.Execute("COMMIT");
+        }
+        catch
+        {
+            Rollback(session);
+            throw;
+        }
+
+        Interlocked.Increment(ref _writesSinceCheckpoint);
+        if (WalSize() > _options.WalSizeLimit)
+        {
+            Checkpoint(session);
+        }
+
+        return result;
+    }
+
     /// <summary>Runs <paramref name="work"/> on a read connection from the pool.</summary>
     public async ValueTask<TResult> ReadAsync<TState, TResult>(TState state, Func<SqliteSession, TState, TResult> work, CancellationToken cancellationToken)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         await _readGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        SqliteSession? session = null;
+        // The connection is taken from the pool (or opened) inside the retry, kept across the retries, and returned once.
+        var held = new StrongBox<SqliteSession?>();
         try
         {
-            for (var attempt = 0; ; attempt++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                try
+            return await _busyRetry.ExecuteAsync(
+                static (args, ct) =>
                 {
-                    session ??= _readers.TryTake(out var pooled) ? pooled : Open();
-                    return work(session, state);
-                }
-                catch (SqliteException exception) when (IsBusy(exception) && attempt < MaxBusyRetries)
-                {
-                    await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
-                }
-                catch (SqliteException exception)
-                {
-                    throw Translate(exception);
-                }
-            }
+                    ct.ThrowIfCancellationRequested();
+                    var session = args.Held.Value ??= args.Database._readers.TryTake(out var pooled) ? pooled : args.Database.Open();
+                    return new ValueTask<TResult>(args.Work(session, args.State));
+                },
+                (Database: this, State: state, Work: work, Held: held),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException exception)
+        {
+            throw Translate(exception);
         }
         finally
         {
-            if (session is not null)
+            if (held.Value is { } session)
             {
                 _readers.Add(session);
             }
@@ -248,158 +242,31 @@ internal sealed partial class SqliteDatabase : IDisposable
         _versionGate.Dispose();
     }
 
-    /// <summary>The one place SQLite errors become store errors: transient when the same call may succeed later (another
-    /// writer holds the lock, the disk is full), permanent otherwise, always naming the file.</summary>
-    internal JobStoreException Translate(SqliteException exception) => (exception.SqliteErrorCode & 0xFF) switch
-    {
-        SqliteBusy or SqliteLocked => new JobStoreException(
-            $"The SQLite database '{FilePath}' stayed busy (locked by another connection) beyond the busy timeout of {_options.BusyTimeout} and {MaxBusyRetries} retries: {exception.Message}",
-            exception,
-            isTransient: true),
-        SqliteFull => DiskFull(exception),
-        SqliteIoError when IsDiskFull() => DiskFull(exception),
-        SqliteCorrupt or SqliteNotADatabase => new JobStoreException(
-            $"The SQLite database '{FilePath}' is corrupt (SQLite error {exception.SqliteErrorCode}: {exception.Message}); stop every process using it, " +
-            "then restore it from a backup or recover it with the sqlite3 shell's .recover command. Retrying will not help.",
-            exception,
-            isTransient: false),
-        SqliteReadOnly or SqliteCantOpen or SqlitePerm => CannotWrite(exception),
-        _ => new JobStoreException($"SQLite error {exception.SqliteErrorCode} on '{FilePath}': {exception.Message}", exception, isTransient: false),
-    };
 
-    /// <summary>Checkpoints the WAL into the database and truncates it, if nothing was written since
-    /// <see cref="IdleCheckpointDelay"/>. Never waits: a busy writer or reader means the store is not idle.</summary>
-    internal void CheckpointIfIdle()
-    {
-        // A write since the last tick means the store is busy; an empty WAL has nothing to give back.
-        if (_disposed || _writer is null || Interlocked.Exchange(ref _writesSinceCheckpoint, 0) > 0 || WalSize() == 0)
-        {
-            return;
-        }
 
-        try
-        {
-            if (!_writeGate.Wait(0))
-            {
-                return;
-            }
 
-            try
-            {
-                if (!_disposed && _writer is { } writer)
-                {
-                    Checkpoint(writer);
-                }
-            }
-            finally
-            {
-                _writeGate.Release();
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed while the timer fired: nothing left to checkpoint from this process.
-        }
-    }
 
-    /// <summary>The size of the WAL file now (0 when there is none).</summary>
-    internal long WalSize()
-    {
-        try
-        {
-            var info = new FileInfo(_walPath);
-            return info.Exists ? info.Length : 0;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
 
-    /// <summary>Copies every WAL frame into the database and cuts the WAL file to zero bytes (TRUNCATE), without waiting for
-    /// readers: a reader holding an older snapshot makes it stop early and the next commit over the limit tries again.
-    /// Called with the write gate held, outside any transaction.</summary>
-    private void Checkpoint(SqliteSession session)
-    {
-        var handle = session.Connection.Handle;
-        SQLitePCL.raw.sqlite3_busy_timeout(handle, 0);
-        try
-        {
-            var rc = SQLitePCL.raw.sqlite3_wal_checkpoint_v2(handle, "main", SQLitePCL.raw.SQLITE_CHECKPOINT_TRUNCATE, out var walFrames, out var copied);
-            if (rc != SQLitePCL.raw.SQLITE_OK && _logger.IsEnabled(LogLevel.Debug))
-            {
-                // Busy readers, or a full disk that cannot take the pages back: the WAL keeps them safely until the next try.
-                var reason = SQLitePCL.raw.sqlite3_errmsg(handle).utf8_to_string();
-                LogCheckpointIncomplete(_logger, FilePath, rc, reason, walFrames, copied);
-            }
-        }
-        finally
-        {
-            SQLitePCL.raw.sqlite3_busy_timeout(handle, _busyMilliseconds);
-        }
-    }
 
-    private JobStoreException DiskFull(SqliteException exception) => new(
-        $"The disk holding the SQLite database '{FilePath}' is full (SQLite error {exception.SqliteErrorCode}: {exception.Message}); " +
-        "nothing of this call was stored. It succeeds again once space is freed.",
-        exception,
-        isTransient: true);
 
-    private bool IsDiskFull()
-    {
-        try
-        {
-            return new DriveInfo(System.IO.Path.GetDirectoryName(FilePath)!).AvailableFreeSpace < DiskFullBytes;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return false;
-        }
-    }
 
-    /// <summary>The file could not be opened or written: says whether the file itself or its directory is read-only.</summary>
-    private JobStoreException CannotWrite(SqliteException exception)
-    {
-        var directory = System.IO.Path.GetDirectoryName(FilePath)!;
-        var name = System.IO.Path.GetFileName(FilePath);
-        var rule = CanCreateFileIn(directory)
-            ? "the process needs to read and write the file (and to create files beside it)"
-            : $"its directory '{directory}' is read-only, and in WAL mode SQLite creates '{name}-wal' and '{name}-shm' beside the database, " +
-              "so the directory must be writable too, not only the file";
-        return new JobStoreException(
-            $"The SQLite database '{FilePath}' cannot be written: {rule} (SQLite error {exception.SqliteErrorCode}: {exception.Message}).",
-            exception,
-            isTransient: false);
-    }
 
-    private JobStoreException ReadOnlyFile() => new(
-        $"The SQLite database '{FilePath}' cannot be written: the file is read-only (its permissions, an immutable flag or a read-only " +
-        "mount). TaskRunner writes jobs, leases and locks to it, so the process needs write access to the file and to its directory " +
-        "(WAL mode creates '-wal' and '-shm' files beside it).",
-        null,
-        isTransient: false);
-
-    private static bool CanCreateFileIn(string directory)
-    {
-        // A probe of our own name, not the database: opening and closing the database file itself would drop SQLite's
-        // POSIX locks on it in this process.
-        try
-        {
-            using var probe = new FileStream(
-                System.IO.Path.Combine(directory, $".taskrunner-probe-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
-            return true;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private static bool IsBusy(SqliteException exception) =>
-        (exception.SqliteErrorCode & 0xFF) is SqliteBusy or SqliteLocked;
 
     private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds((10 << attempt) + Random.Shared.Next(0, 10));
+
+    /// <summary>Retries a call whose file was busy (locked by another connection) up to <see cref="MaxBusyRetries"/> times,
+    /// after 10 then 20 ms (each + up to 10 ms of jitter); any other error, and the last busy one, go to the caller.</summary>
+    private static ResiliencePipeline BusyRetry(Func<OnRetryArguments<object>, ValueTask>? onRetry) =>
+        new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<SqliteException>(IsBusy),
+                MaxRetryAttempts = MaxBusyRetries,
+                DelayGenerator = static args => new ValueTask<TimeSpan?>(Backoff(args.AttemptNumber)),
+                OnRetry = onRetry,
+            })
+            .Build();
 
     private static void Rollback(SqliteSession session)
     {
@@ -455,12 +322,6 @@ internal sealed partial class SqliteDatabase : IDisposable
         }
     }
 
-    private JobStoreException OpenError(SqliteException exception) => (exception.SqliteErrorCode & 0xFF) switch
-    {
-        SqliteNotADatabase or SqliteCorrupt => new JobStoreException($"The file '{FilePath}' is not a SQLite database (or is corrupt); point SqliteStoreOptions.Path at a TaskRunner database or a new file: {exception.Message}", exception, isTransient: false),
-        SqliteIoError when !IsDiskFull() => CannotWrite(exception),
-        _ => Translate(exception),
-    };
 
     private async ValueTask InitializeCoreAsync(CancellationToken cancellationToken)
     {
@@ -482,24 +343,23 @@ internal sealed partial class SqliteDatabase : IDisposable
             throw new JobStoreException($"The SQLite database '{FilePath}' cannot be opened: the path is a directory.", null, isTransient: false);
         }
 
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
-            {
-                var session = _writer ??= Open();
-                SqliteSchema.Migrate(session, FilePath, _logger);
-                ProbeWrite(session);
-                return;
-            }
-            catch (SqliteException exception) when (IsBusy(exception) && attempt < MaxBusyRetries)
-            {
-                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
-            }
-            catch (SqliteException exception)
-            {
-                throw OpenError(exception);
-            }
+            await _busyRetry.ExecuteAsync(
+                static (database, ct) =>
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var session = database._writer ??= database.Open();
+                    SqliteSchema.Migrate(session, database.FilePath, database._logger);
+                    ProbeWrite(session);
+                    return ValueTask.CompletedTask;
+                },
+                this,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException exception)
+        {
+            throw OpenError(exception);
         }
     }
 
@@ -518,8 +378,6 @@ internal sealed partial class SqliteDatabase : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "SQLite database '{FilePath}': WAL checkpoint incomplete (code {Code}: {Reason}); {Copied} of {Frames} frames copied")]
-    private static partial void LogCheckpointIncomplete(ILogger logger, string filePath, int code, string reason, int frames, int copied);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "SQLite database '{FilePath}' busy; retry {Attempt}: {Reason}")]
     private static partial void LogBusyRetry(ILogger logger, string filePath, int attempt, string reason);

@@ -3,12 +3,11 @@ namespace TaskRunner.Sqlite;
 /// <summary>Settings of the SQLite backend: which file holds jobs, locks, schedules and metadata, and how it is opened.</summary>
 public sealed class SqliteStoreOptions
 {
-    private const int MinReadConnections = 1;
-    private const int MaxReadConnectionsLimit = 64;
-    private static readonly TimeSpan MinBusyTimeout = TimeSpan.Zero;
-    private static readonly TimeSpan MaxBusyTimeout = TimeSpan.FromMinutes(5);
-    private const long MinWalSizeLimit = 1L << 20;
-    private const long MaxWalSizeLimit = 1L << 30;
+    private static readonly OptionRange<TimeSpan> BusyTimeoutRange = new($"{nameof(SqliteStoreOptions)}.{nameof(BusyTimeout)}", TimeSpan.Zero, TimeSpan.FromMinutes(5));
+    private static readonly OptionRange<int> MaxReadConnectionsRange = new($"{nameof(SqliteStoreOptions)}.{nameof(MaxReadConnections)}", 1, 64);
+
+    // 1 MiB to 1 GiB.
+    private static readonly OptionRange<long> WalSizeLimitRange = new($"{nameof(SqliteStoreOptions)}.{nameof(WalSizeLimit)}", 1L << 20, 1L << 30, "bytes");
 
     /// <summary>The database file. Several processes may share it; its directory is created if missing.</summary>
     /// <value>No default: it must be set.</value>
@@ -39,21 +38,9 @@ public sealed class SqliteStoreOptions
             errors.Add($"{nameof(SqliteStoreOptions)}.{nameof(Path)} is '{Path}'; it must name a database file.");
         }
 
-        if (BusyTimeout < MinBusyTimeout || BusyTimeout > MaxBusyTimeout)
-        {
-            errors.Add($"{nameof(SqliteStoreOptions)}.{nameof(BusyTimeout)} is {BusyTimeout}; allowed range is {MinBusyTimeout} to {MaxBusyTimeout}.");
-        }
-
-        if (MaxReadConnections is < MinReadConnections or > MaxReadConnectionsLimit)
-        {
-            errors.Add($"{nameof(SqliteStoreOptions)}.{nameof(MaxReadConnections)} is {MaxReadConnections}; allowed range is {MinReadConnections} to {MaxReadConnectionsLimit}.");
-        }
-
-        if (WalSizeLimit is < MinWalSizeLimit or > MaxWalSizeLimit)
-        {
-            errors.Add($"{nameof(SqliteStoreOptions)}.{nameof(WalSizeLimit)} is {WalSizeLimit} bytes; allowed range is {MinWalSizeLimit} to {MaxWalSizeLimit} bytes (1 MiB to 1 GiB).");
-        }
-
+        BusyTimeoutRange.Check(BusyTimeout, errors);
+        MaxReadConnectionsRange.Check(MaxReadConnections, errors);
+        WalSizeLimitRange.Check(WalSizeLimit, errors);
         return errors;
     }
 }

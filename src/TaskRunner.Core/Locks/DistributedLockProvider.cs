@@ -25,6 +25,9 @@ internal sealed class DistributedLockProvider(ILockStore store, TimeProvider tim
             throw new ArgumentOutOfRangeException(nameof(wait), wait, $"The wait for lock '{name}' must not be negative.");
         }
 
+        // Not a Polly retry: nothing failed, the lock is held. This waits for it until a deadline, trimming the last pause to
+        // the time left so a caller's wait is honoured to the tick on the injected clock, and yields even when the pause is
+        // zero; a retry strategy would need a per-call delay generator and deadline to say the same, in more code.
         var deadline = timeProvider.GetUtcNow() + wait;
         var retryDelay = FirstRetryDelay;
         while (true)

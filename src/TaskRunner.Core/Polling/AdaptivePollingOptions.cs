@@ -28,6 +28,12 @@ public sealed class AdaptivePollingOptions
     /// <summary>The largest allowed <see cref="MaxDelay"/>.</summary>
     public static readonly TimeSpan HighestMaxDelay = TimeSpan.FromDays(1);
 
+    private static readonly OptionRange<TimeSpan> MinDelayRange = new($"{nameof(AdaptivePollingOptions)}.{nameof(MinDelay)}", LowestMinDelay, HighestMinDelay);
+    private static readonly OptionRange<TimeSpan> MaxDelayRange = new($"{nameof(AdaptivePollingOptions)}.{nameof(MaxDelay)}", TimeSpan.Zero, HighestMaxDelay);
+    private static readonly OptionRange<int> MinBatchSizeRange = new($"{nameof(AdaptivePollingOptions)}.{nameof(MinBatchSize)}", 1, 1000);
+    private static readonly OptionRange<int> MaxBatchSizeRange = new($"{nameof(AdaptivePollingOptions)}.{nameof(MaxBatchSize)}", 1, 1000);
+    private static readonly OptionRange<long> DeepBacklogRange = new($"{nameof(AdaptivePollingOptions)}.{nameof(DeepBacklog)}", 1, 10_000_000);
+
     /// <summary>The wait when the backlog is at least <see cref="DeepBacklog"/>.</summary>
     /// <value>Defaults to 50 ms. Range 1 ms – 1 hour.</value>
     public TimeSpan MinDelay { get; set; } = TimeSpan.FromMilliseconds(50);
@@ -54,14 +60,14 @@ public sealed class AdaptivePollingOptions
     /// and the allowed range.</exception>
     public void Validate()
     {
-        PollingOptionRange.Check(nameof(AdaptivePollingOptions), nameof(MinDelay), MinDelay, LowestMinDelay, HighestMinDelay);
-        PollingOptionRange.Check(nameof(AdaptivePollingOptions), nameof(MaxDelay), MaxDelay, MinDelay, HighestMaxDelay);
-        PollingOptionRange.Check(nameof(AdaptivePollingOptions), nameof(MinBatchSize), MinBatchSize, 1, 1000);
+        MinDelayRange.ThrowIfOutside(MinDelay);
+        MaxDelayRange.WithMin(MinDelay).ThrowIfOutside(MaxDelay);
+        MinBatchSizeRange.ThrowIfOutside(MinBatchSize);
         if (MaxBatchSize is { } maxBatchSize)
         {
-            PollingOptionRange.Check(nameof(AdaptivePollingOptions), nameof(MaxBatchSize), maxBatchSize, MinBatchSize, 1000);
+            MaxBatchSizeRange.WithMin(MinBatchSize).ThrowIfOutside(maxBatchSize);
         }
 
-        PollingOptionRange.Check(nameof(AdaptivePollingOptions), nameof(DeepBacklog), DeepBacklog, 1, 10_000_000);
+        DeepBacklogRange.ThrowIfOutside(DeepBacklog);
     }
 }

@@ -11,6 +11,9 @@ public sealed class FixedIntervalPollingOptions
     /// <summary>The largest allowed <see cref="Interval"/>.</summary>
     public static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
 
+    private static readonly OptionRange<TimeSpan> IntervalRange = new($"{nameof(FixedIntervalPollingOptions)}.{nameof(Interval)}", MinInterval, MaxInterval);
+    private static readonly OptionRange<int> BatchSizeRange = new($"{nameof(FixedIntervalPollingOptions)}.{nameof(BatchSize)}", 1, 1000);
+
     /// <summary>The wait between two polls.</summary>
     /// <value>Defaults to 1 second. Range 1 ms – 1 day.</value>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
@@ -25,10 +28,10 @@ public sealed class FixedIntervalPollingOptions
     /// and the allowed range.</exception>
     public void Validate()
     {
-        PollingOptionRange.Check(nameof(FixedIntervalPollingOptions), nameof(Interval), Interval, MinInterval, MaxInterval);
+        IntervalRange.ThrowIfOutside(Interval);
         if (BatchSize is { } batchSize)
         {
-            PollingOptionRange.Check(nameof(FixedIntervalPollingOptions), nameof(BatchSize), batchSize, 1, 1000);
+            BatchSizeRange.ThrowIfOutside(batchSize);
         }
     }
 }

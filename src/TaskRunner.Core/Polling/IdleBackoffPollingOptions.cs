@@ -24,6 +24,11 @@ public sealed class IdleBackoffPollingOptions
     /// <summary>The largest allowed <see cref="MaxDelay"/>.</summary>
     public static readonly TimeSpan HighestMaxDelay = TimeSpan.FromDays(1);
 
+    private static readonly OptionRange<TimeSpan> MinDelayRange = new($"{nameof(IdleBackoffPollingOptions)}.{nameof(MinDelay)}", LowestMinDelay, HighestMinDelay);
+    private static readonly OptionRange<TimeSpan> MaxDelayRange = new($"{nameof(IdleBackoffPollingOptions)}.{nameof(MaxDelay)}", TimeSpan.Zero, HighestMaxDelay);
+    private static readonly OptionRange<double> FactorRange = new($"{nameof(IdleBackoffPollingOptions)}.{nameof(Factor)}", 1.0, 10.0);
+    private static readonly OptionRange<double> JitterRange = new($"{nameof(IdleBackoffPollingOptions)}.{nameof(Jitter)}", 0.0, 1.0);
+
     /// <summary>The wait after a poll that found work (without filling its batch) and after the first empty poll.</summary>
     /// <value>Defaults to 200 ms. Range 1 ms – 1 hour.</value>
     public TimeSpan MinDelay { get; set; } = TimeSpan.FromMilliseconds(200);
@@ -46,9 +51,9 @@ public sealed class IdleBackoffPollingOptions
     /// and the allowed range.</exception>
     public void Validate()
     {
-        PollingOptionRange.Check(nameof(IdleBackoffPollingOptions), nameof(MinDelay), MinDelay, LowestMinDelay, HighestMinDelay);
-        PollingOptionRange.Check(nameof(IdleBackoffPollingOptions), nameof(MaxDelay), MaxDelay, MinDelay, HighestMaxDelay);
-        PollingOptionRange.Check(nameof(IdleBackoffPollingOptions), nameof(Factor), Factor, 1.0, 10.0);
-        PollingOptionRange.Check(nameof(IdleBackoffPollingOptions), nameof(Jitter), Jitter, 0.0, 1.0);
+        MinDelayRange.ThrowIfOutside(MinDelay);
+        MaxDelayRange.WithMin(MinDelay).ThrowIfOutside(MaxDelay);
+        FactorRange.ThrowIfOutside(Factor);
+        JitterRange.ThrowIfOutside(Jitter);
     }
 }

@@ -19,6 +19,9 @@ public sealed class ScheduledWindowPollingOptions
     /// <summary>The longest allowed window duration.</summary>
     public static readonly TimeSpan MaxWindowDuration = TimeSpan.FromDays(366);
 
+    // Named per window: ScheduledWindowPollingOptions.Windows[i].Duration.
+    private static readonly OptionRange<TimeSpan> DurationRange = new(nameof(PollingWindow.Duration), TimeSpan.FromTicks(1), MaxWindowDuration);
+
     /// <summary>The windows; at least one is required.</summary>
     /// <value>Defaults to an empty list. 1–100 windows.</value>
     public IList<PollingWindow> Windows { get; } = [];
@@ -64,9 +67,7 @@ public sealed class ScheduledWindowPollingOptions
         {
             var window = Windows[i] ?? throw new ArgumentException(
                 $"{nameof(ScheduledWindowPollingOptions)}.{nameof(Windows)}[{i}] is null.", nameof(Windows));
-            PollingOptionRange.Check(
-                nameof(ScheduledWindowPollingOptions), $"{nameof(Windows)}[{i}].{nameof(PollingWindow.Duration)}",
-                window.Duration, TimeSpan.FromTicks(1), MaxWindowDuration);
+            DurationRange.ThrowIfOutside(window.Duration, $"{nameof(ScheduledWindowPollingOptions)}.{nameof(Windows)}[{i}]");
             windows.Add((ParseCron(window.Cron, i), window.Duration));
         }
 

@@ -32,7 +32,7 @@ public sealed class SqliteStoreOptionsTests
 
         Assert.Contains($"SqliteStoreOptions.{option}", error, StringComparison.Ordinal);
         Assert.Contains(value, error, StringComparison.Ordinal);
-        Assert.True(option == "Path" || error.Contains("allowed range", StringComparison.Ordinal), error);
+        Assert.True(option == "Path" || error.Contains("must be between", StringComparison.Ordinal), error);
     }
 
     [Theory]
@@ -65,7 +65,7 @@ public sealed class SqliteStoreOptionsTests
 
         var error = Assert.Single(errors);
         Assert.Contains($"SqliteStoreOptions.WalSizeLimit is {bytes} bytes", error, StringComparison.Ordinal);
-        Assert.Contains("allowed range is 1048576 to 1073741824 bytes", error, StringComparison.Ordinal);
+        Assert.Contains("must be between 1048576 bytes and 1073741824 bytes", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,6 +11,9 @@ namespace TaskRunner;
 /// <see cref="MaxTries"/> failed writes a report is given up: its lease is no longer renewed, so it expires and another
 /// worker recovers the job.
 /// </summary>
+/// <remarks>Not on Polly: a retry strategy repeats one call in place, so the writer would wait out each backoff holding
+/// up the new reports behind it, which is what parking the failed halves beside them avoids. The backoff itself is the
+/// one line in <see cref="WriteAsync"/>.</remarks>
 internal sealed class CompletionWriter
 {
     private const int MaxTries = 8;

@@ -1,4 +1,4 @@
-namespace TaskRunner.Tests.Scheduling;
+namespace TaskRunner.Tests.Storage;
 
 public sealed class InMemoryScheduleStoreTests
 {

@@ -5,7 +5,7 @@ using TaskRunner.Storage;
 using TaskRunner.Tests.Sqlite;
 using TaskRunner.Tests.Support;
 
-namespace TaskRunner.Tests.Execution;
+namespace TaskRunner.Tests.Diagnostics;
 
 public sealed class HealthCheckTests
 {

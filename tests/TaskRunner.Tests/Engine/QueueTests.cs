@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TaskRunner.Storage;
 using TaskRunner.Tests.Support;
 
-namespace TaskRunner.Tests.Execution;
+namespace TaskRunner.Tests.Engine;
 
 /// <summary>Queues, wake-ups and what polling costs.</summary>
 public sealed class QueueTests

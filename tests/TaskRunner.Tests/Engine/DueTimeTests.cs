@@ -5,7 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using TaskRunner.Storage;
 using TaskRunner.Tests.Support;
 
-namespace TaskRunner.Tests.Execution;
+namespace TaskRunner.Tests.Engine;
 
 /// <summary>Delayed jobs and retries start at their due time on an idle host: the engine's due-time wake-ups, on a fake
 /// clock. The queues poll once an hour, so only a wake-up at the due time can start a job then.</summary>

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using TaskRunner.Tests.Support;
 
-namespace TaskRunner.Tests.Execution;
+namespace TaskRunner.Tests.Engine;
 
 public sealed class PrefetchTests
 {

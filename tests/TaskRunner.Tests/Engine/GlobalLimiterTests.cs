@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 
-namespace TaskRunner.Tests.Execution;
+namespace TaskRunner.Tests.Engine;
 
 public sealed class GlobalLimiterTests
 {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TaskRunner.Storage;
 using TaskRunner.Tests.Support;
 
-namespace TaskRunner.Tests.Execution;
+namespace TaskRunner.Tests.Engine;
 
 /// <summary>Crashed and partitioned workers, and a sick store: leases, fencing and the circuit breaker.</summary>
 public sealed class FaultTests

@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using TaskRunner.Tests.Support;
 
-namespace TaskRunner.Tests.Execution;
+namespace TaskRunner.Tests.Engine;
 
 /// <summary>Payloads that cannot be a job's payload: rejected at enqueue where the client can tell, dead-lettered at
 /// once (never retried) where only the reader can.</summary>

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using TaskRunner.Sqlite;
 using TaskRunner.Tests.Support;
 
-namespace TaskRunner.Tests.Execution;
+namespace TaskRunner.Tests.Hosting;
 
 /// <summary>TaskRunner inside a generic host: the host's logging, disposal without a stop, the host's shutdown timeout.</summary>
 public sealed class HostIntegrationTests
