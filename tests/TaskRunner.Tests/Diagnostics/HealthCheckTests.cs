@@ -73,12 +73,16 @@ public sealed class HealthCheckTests
         using var metrics = new MeterCounts(host.Services);
         host.AdvanceToNextPoll();
         host.AdvanceToNextPoll();
+        // Let the woken poll finish (asleep again) before the store dies, or it may fail too and be counted.
+        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, TimeSpan.FromSeconds(10)), "the poller should sleep again");
         var claims = store.ClaimCalls;
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
 
-        // The store dies: each idle poll's change check fails, and three failures open the circuit.
+        // The store dies: each idle poll's change check fails, and enough failures (FailureRatio over the window, which
+        // also holds the warm-up's successes) open the circuit.
+        var checksBefore = store.ChangeVersionCalls;
         store.FailChangeChecks = true;
-        for (var i = 0; i < 3 && host.Monitor.CircuitState == CircuitBreakerState.Closed; i++)
+        for (var i = 0; i < 10 && host.Monitor.CircuitState == CircuitBreakerState.Closed; i++)
         {
             var before = store.ChangeVersionCalls;
             host.AdvanceToNextPoll();
@@ -87,7 +91,11 @@ public sealed class HealthCheckTests
 
         Assert.Equal(CircuitBreakerState.Open, host.Monitor.CircuitState);
         Assert.Equal(claims, store.ClaimCalls); // the failures were the change checks alone
-        Assert.Equal(3, metrics["taskrunner.polls.failed", "queue", "default"]);
+        // The poll that opened it counts its failure after the breaker has opened: read the counter once it sleeps again.
+        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, TimeSpan.FromSeconds(10)), "the poller should sleep again");
+        var failedChecks = store.ChangeVersionCalls - checksBefore;
+        Assert.InRange(failedChecks, 3, 10);
+        Assert.Equal(failedChecks, metrics["taskrunner.polls.failed", "queue", "default"]); // each failed poll counted once
         var unhealthy = await CheckAsync(host);
         Assert.Equal(HealthStatus.Unhealthy, unhealthy.Status);
         Assert.Contains("unable to open database file (injected)", unhealthy.Description, StringComparison.Ordinal);
