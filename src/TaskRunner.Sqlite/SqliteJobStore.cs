@@ -253,15 +253,15 @@ internal sealed class SqliteJobStore : IJobStore
         }, cancellationToken);
     }
 
-    public ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<HeartbeatResult> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(leases);
-        if (leases.Count == 0)
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Leases.Count == 0)
         {
             return ValueTask.FromResult(HeartbeatResult.AllHeld);
         }
 
-        return _database.WriteAsync((leases, leaseExpiresAt, now), static (session, state) =>
+        return _database.WriteAsync((leases: request.Leases, leaseExpiresAt: request.LeaseExpiresAt, now: request.Now), static (session, state) =>
         {
             var command = session.Command(HeartbeatSql, "@lease_expires_at", "@leases", "@now");
             command.Set(0, SqliteValues.Ticks(state.leaseExpiresAt));
@@ -302,15 +302,15 @@ internal sealed class SqliteJobStore : IJobStore
         }, cancellationToken);
     }
 
-    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(completions);
-        if (completions.Count == 0)
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Completions.Count == 0)
         {
             return ValueTask.FromResult<IReadOnlyList<JobId>>([]);
         }
 
-        return _database.WriteAsync((completions, now), static (session, state) =>
+        return _database.WriteAsync((completions: request.Completions, now: request.Now), static (session, state) =>
         {
             var now = SqliteValues.Ticks(state.now);
             List<JobId>? rejected = null;
@@ -349,7 +349,7 @@ internal sealed class SqliteJobStore : IJobStore
                         command.Set(2, now);
                         break;
                     default:
-                        throw new ArgumentOutOfRangeException(nameof(completions), completion.Outcome, "Unknown job outcome.");
+                        throw new ArgumentOutOfRangeException(nameof(request), completion.Outcome, "Unknown job outcome.");
                 }
 
                 command.Set(0, completion.Id.Value);
@@ -374,10 +374,11 @@ internal sealed class SqliteJobStore : IJobStore
         }, cancellationToken);
     }
 
-    public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ReportProgressAsync(ProgressRequest request, CancellationToken cancellationToken = default)
     {
-        JobProgress.ThrowIfOutOfRange(percent);
-        return _database.WriteAsync((lease, percent, message, now), static (session, state) =>
+        ArgumentNullException.ThrowIfNull(request);
+        JobProgress.ThrowIfOutOfRange(request.Percent);
+        return _database.WriteAsync((lease: request.Lease, percent: request.Percent, message: request.Message, now: request.Now), static (session, state) =>
         {
             var command = session.Command(ProgressSql, "@percent", "@message", "@id", "@token", "@now");
             command.Set(4, SqliteValues.Ticks(state.now));

@@ -61,7 +61,7 @@ internal sealed class CompletionWriter
         {
             try
             {
-                return await _runner.Store.CompleteAsync(completions, _runner.TimeProvider.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+                return await _runner.Store.CompleteAsync(new CompleteRequest { Completions = completions, Now = _runner.TimeProvider.GetUtcNow() }, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (attempt < MaxTries && ex is not OperationCanceledException)
             {

@@ -291,7 +291,7 @@ internal sealed class JobRunner(
                 try
                 {
                     var now = runner.TimeProvider.GetUtcNow();
-                    var result = await runner.Store.HeartbeatAsync(leases, now + runner.Options.LeaseDuration, now, stop).ConfigureAwait(false);
+                    var result = await runner.Store.HeartbeatAsync(new HeartbeatRequest { Leases = leases, LeaseExpiresAt = now + runner.Options.LeaseDuration, Now = now }, stop).ConfigureAwait(false);
                     foreach (var id in result.Lost)
                     {
                         holders[id].TryCancel(id, CancelReason.LeaseLost);

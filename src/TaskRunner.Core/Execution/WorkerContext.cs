@@ -120,7 +120,7 @@ internal sealed class WorkerContext(RunnerServices runner) : JobContext, IDispos
         JobProgress.ThrowIfOutOfRange(percent);
         var job = Job;
         var now = runner.TimeProvider.GetUtcNow();
-        var held = await runner.Store.ReportProgressAsync(new JobLease(job.Id, job.LeaseToken), percent, message, now, CancellationToken).ConfigureAwait(false);
+        var held = await runner.Store.ReportProgressAsync(new ProgressRequest { Lease = new JobLease(job.Id, job.LeaseToken), Percent = percent, Message = message, Now = now }, CancellationToken).ConfigureAwait(false);
         if (!held)
         {
             TryCancel(job.Id, CancelReason.LeaseLost);

@@ -118,9 +118,10 @@ internal sealed class InMemoryJobStore : IJobStore
         return new(claimed);
     }
 
-    public ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<HeartbeatResult> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(leases);
+        ArgumentNullException.ThrowIfNull(request);
+        var (leases, leaseExpiresAt, now) = (request.Leases, request.LeaseExpiresAt, request.Now);
         List<JobId>? lost = null;
         List<JobId>? cancel = null;
         lock (_gate)
@@ -147,9 +148,10 @@ internal sealed class InMemoryJobStore : IJobStore
             : new HeartbeatResult { Lost = lost ?? [], CancellationRequested = cancel ?? [] });
     }
 
-    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(completions);
+        ArgumentNullException.ThrowIfNull(request);
+        var (completions, now) = (request.Completions, request.Now);
         List<JobId>? rejected = null;
         lock (_gate)
         {
@@ -170,18 +172,19 @@ internal sealed class InMemoryJobStore : IJobStore
         return new(rejected is null ? [] : rejected);
     }
 
-    public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ReportProgressAsync(ProgressRequest request, CancellationToken cancellationToken = default)
     {
-        JobProgress.ThrowIfOutOfRange(percent);
+        ArgumentNullException.ThrowIfNull(request);
+        JobProgress.ThrowIfOutOfRange(request.Percent);
         lock (_gate)
         {
-            if (!TryGetHeld(lease, now, out var entry))
+            if (!TryGetHeld(request.Lease, request.Now, out var entry))
             {
                 return new(false);
             }
 
-            entry.ProgressPercent = percent;
-            entry.ProgressMessage = message;
+            entry.ProgressPercent = request.Percent;
+            entry.ProgressMessage = request.Message;
             return new(true);
         }
     }

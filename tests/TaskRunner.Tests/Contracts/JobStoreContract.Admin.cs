@@ -34,7 +34,7 @@ public abstract partial class JobStoreContract<TFactory>
     {
         var id = await Enqueue(Job("job", maxAttempts: 3));
         var claimed = Assert.Single(await Claim(1));
-        await Store.CompleteAsync([JobCompletion.Failed(id, claimed.LeaseToken, new JobError("E", "m"), T0.AddMinutes(1))], T0);
+        await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Failed(id, claimed.LeaseToken, new JobError("E", "m"), T0.AddMinutes(1))], Now = T0 });
 
         Assert.Equal(CancelResult.Cancelled, await Store.CancelAsync(id, T0));
         Assert.Empty(await Claim(1, now: T0.AddMinutes(2)));
@@ -45,7 +45,7 @@ public abstract partial class JobStoreContract<TFactory>
     {
         var id = await Enqueue(Job("job", maxAttempts: 1));
         var claimed = Assert.Single(await Claim(1));
-        await Store.CompleteAsync([JobCompletion.DeadLettered(id, claimed.LeaseToken, new JobError("E", "m"))], T0);
+        await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.DeadLettered(id, claimed.LeaseToken, new JobError("E", "m"))], Now = T0 });
         var pending = await Enqueue(Job("other"));
 
         Assert.True(await Store.RequeueAsync(id, T0.AddMinutes(1)));
@@ -68,7 +68,7 @@ public abstract partial class JobStoreContract<TFactory>
         var late = await EnqueueAndFinish(Job("late"), T0.AddMinutes(10));
         var deadId = await Enqueue(Job("dead"));
         var deadClaim = Assert.Single(await Claim(1, now: T0.AddMinutes(1)));
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.DeadLettered(deadId, deadClaim.LeaseToken, new JobError("E", "m"))], T0.AddMinutes(1)));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.DeadLettered(deadId, deadClaim.LeaseToken, new JobError("E", "m"))], Now = T0.AddMinutes(1) }));
         var pending = await Enqueue(Job("pending"));
 
         var purged = await Store.PurgeAsync(new PurgeRequest { State = JobState.Succeeded, FinishedBefore = T0.AddMinutes(5) });
@@ -133,7 +133,7 @@ public abstract partial class JobStoreContract<TFactory>
     {
         await Store.EnqueueAsync([Job("a"), Job("b"), Job("c"), Job("later", runAt: T0.AddHours(1)), Job("m", queue: "mail")], T0);
         var claimed = await Claim(2);
-        await Store.CompleteAsync([JobCompletion.Succeeded(claimed[0].Id, claimed[0].LeaseToken)], T0);
+        await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(claimed[0].Id, claimed[0].LeaseToken)], Now = T0 });
 
         var all = await Store.CountAsync(null);
         var defaults = await Store.CountAsync("default");
@@ -165,7 +165,7 @@ public abstract partial class JobStoreContract<TFactory>
         var failing = await Enqueue(Job("failing", priority: 9, maxAttempts: 3));
         var claimed = Assert.Single(await Claim(1));
         Assert.Equal(failing, claimed.Id);
-        await Store.CompleteAsync([JobCompletion.Failed(failing, claimed.LeaseToken, new JobError("E", "m"), T0.AddMinutes(2))], T0);
+        await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Failed(failing, claimed.LeaseToken, new JobError("E", "m"), T0.AddMinutes(2))], Now = T0 });
         Assert.Equal(T0.AddMinutes(2), await Store.GetNextRunAtAsync(T0));
     }
 
@@ -179,7 +179,7 @@ public abstract partial class JobStoreContract<TFactory>
         var failing = await Enqueue(Job("failing", maxAttempts: 3));
         var claimed = Assert.Single(await Claim(1));
         Assert.Equal(failing, claimed.Id);
-        await Store.CompleteAsync([JobCompletion.Failed(failing, claimed.LeaseToken, new JobError("E", "m"), T0.AddSeconds(3))], T0);
+        await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Failed(failing, claimed.LeaseToken, new JobError("E", "m"), T0.AddSeconds(3))], Now = T0 });
 
         Assert.Equal(T0.AddSeconds(1), await Store.GetNextRunAtAsync(T0.AddSeconds(0.5)));
         Assert.Equal(T0.AddSeconds(2), await Store.GetNextRunAtAsync(T0.AddSeconds(1))); // at its run-at a job is due

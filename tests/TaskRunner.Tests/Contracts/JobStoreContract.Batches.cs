@@ -24,8 +24,8 @@ public abstract partial class JobStoreContract<TFactory>
         Assert.Null(status.ContinuationId);
 
         var claimed = await Claim(3);
-        await Store.CompleteAsync([JobCompletion.Failed(claimed[0].Id, claimed[0].LeaseToken, new JobError("E", "m"), T0)], T0);
-        await Store.CompleteAsync([JobCompletion.Succeeded(claimed[1].Id, claimed[1].LeaseToken), JobCompletion.DeadLettered(claimed[2].Id, claimed[2].LeaseToken, new JobError("E", "m"))], T0);
+        await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Failed(claimed[0].Id, claimed[0].LeaseToken, new JobError("E", "m"), T0)], Now = T0 });
+        await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(claimed[1].Id, claimed[1].LeaseToken), JobCompletion.DeadLettered(claimed[2].Id, claimed[2].LeaseToken, new JobError("E", "m"))], Now = T0 });
         status = (await Store.GetBatchAsync(batch))!;
         Assert.Equal(1, status.Counts.Failed);
         Assert.Equal(1, status.Counts.Succeeded);
@@ -34,7 +34,7 @@ public abstract partial class JobStoreContract<TFactory>
         Assert.Empty(await Store.ListAsync(new JobQuery { Queue = "follow-up" }));
 
         var retried = Assert.Single(await Claim(3));
-        await Store.CompleteAsync([JobCompletion.Succeeded(retried.Id, retried.LeaseToken)], T0);
+        await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(retried.Id, retried.LeaseToken)], Now = T0 });
 
         status = (await Store.GetBatchAsync(batch))!;
         Assert.True(status.IsFinished);
@@ -63,8 +63,8 @@ public abstract partial class JobStoreContract<TFactory>
             var other = Factory.OpenSharedJobStore();
             var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-            var first = Task.Run(async () => { await start.Task; return await Store.CompleteAsync([JobCompletion.Succeeded(claimed[0].Id, claimed[0].LeaseToken)], T0); });
-            var second = Task.Run(async () => { await start.Task; return await other.CompleteAsync([JobCompletion.Succeeded(claimed[1].Id, claimed[1].LeaseToken)], T0); });
+            var first = Task.Run(async () => { await start.Task; return await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(claimed[0].Id, claimed[0].LeaseToken)], Now = T0 }); });
+            var second = Task.Run(async () => { await start.Task; return await other.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(claimed[1].Id, claimed[1].LeaseToken)], Now = T0 }); });
             start.SetResult();
             var rejected = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -80,7 +80,7 @@ public abstract partial class JobStoreContract<TFactory>
         var batch = BatchId.New();
         await Store.CreateBatchAsync(new NewBatch { Id = batch, Jobs = [Job("only", batchId: batch)] }, T0);
         var claimed = Assert.Single(await Claim(1));
-        await Store.CompleteAsync([JobCompletion.Succeeded(claimed.Id, claimed.LeaseToken)], T0);
+        await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(claimed.Id, claimed.LeaseToken)], Now = T0 });
 
         var status = (await Store.GetBatchAsync(batch))!;
         Assert.True(status.IsFinished);

@@ -83,10 +83,10 @@ public abstract partial class JobStoreContract<TFactory>
 
         var first = Assert.Single(await Claim(1));
         tokens.Add(first.LeaseToken);
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.Released(id, first.LeaseToken)], T0));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Released(id, first.LeaseToken)], Now = T0 }));
         var second = Assert.Single(await Claim(1));
         tokens.Add(second.LeaseToken);
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.Failed(id, second.LeaseToken, new JobError("E", "m"), T0)], T0));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Failed(id, second.LeaseToken, new JobError("E", "m"), T0)], Now = T0 }));
         var third = Assert.Single(await Claim(1));
         tokens.Add(third.LeaseToken);
         await Store.RecoverExpiredLeasesAsync(T0 + Lease + TimeSpan.FromSeconds(1), 100);

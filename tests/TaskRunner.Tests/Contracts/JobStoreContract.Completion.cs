@@ -13,7 +13,7 @@ public abstract partial class JobStoreContract<TFactory>
         var claimed = Assert.Single(await Claim(1));
         var resultBytes = Encoding.UTF8.GetBytes("""{"ok":true}""");
 
-        var rejected = await Store.CompleteAsync([JobCompletion.Succeeded(id, claimed.LeaseToken, resultBytes)], T0.AddSeconds(3));
+        var rejected = await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(id, claimed.LeaseToken, resultBytes)], Now = T0.AddSeconds(3) });
 
         Assert.Empty(rejected);
         var record = (await Store.GetAsync(id))!;
@@ -32,9 +32,8 @@ public abstract partial class JobStoreContract<TFactory>
         Assert.Equal(new RecoveryResult(1, 0), await Store.RecoverExpiredLeasesAsync(later, 100));
         var second = Assert.Single(await Claim(1, owner: "new", now: later));
 
-        var rejected = await Store.CompleteAsync(
-            [JobCompletion.Succeeded(id, first.LeaseToken, Encoding.UTF8.GetBytes("stale"))], later);
-        var progressHeld = await Store.ReportProgressAsync(new JobLease(id, first.LeaseToken), 50, "stale", later);
+        var rejected = await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(id, first.LeaseToken, Encoding.UTF8.GetBytes("stale"))], Now = later });
+        var progressHeld = await Store.ReportProgressAsync(new ProgressRequest { Lease = new JobLease(id, first.LeaseToken), Percent = 50, Message = "stale", Now = later });
 
         Assert.Equal([id], rejected);
         Assert.False(progressHeld);
@@ -45,7 +44,7 @@ public abstract partial class JobStoreContract<TFactory>
         Assert.Null(record.Result);
         Assert.Null(record.ProgressPercent);
 
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.Succeeded(id, second.LeaseToken)], later));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(id, second.LeaseToken)], Now = later }));
         Assert.Equal(JobState.Succeeded, (await Store.GetAsync(id))!.State);
     }
 
@@ -61,7 +60,7 @@ public abstract partial class JobStoreContract<TFactory>
         var claimed = await Claim(4);
         var completions = claimed.Select((c, i) => JobCompletion.Succeeded(c.Id, i == 2 ? c.LeaseToken + 100 : c.LeaseToken)).ToList();
 
-        var rejected = await Store.CompleteAsync(completions, T0);
+        var rejected = await Store.CompleteAsync(new CompleteRequest { Completions = completions, Now = T0 });
 
         Assert.Equal([claimed[2].Id], rejected);
         Assert.Equal(3, (await Store.CountAsync(null)).Succeeded);
@@ -73,9 +72,9 @@ public abstract partial class JobStoreContract<TFactory>
     {
         var id = await Enqueue(Job("job"));
         var claimed = Assert.Single(await Claim(1));
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.Succeeded(id, claimed.LeaseToken)], T0));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(id, claimed.LeaseToken)], Now = T0 }));
 
-        var rejected = await Store.CompleteAsync([JobCompletion.DeadLettered(id, claimed.LeaseToken, new JobError("E", "late"))], T0);
+        var rejected = await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.DeadLettered(id, claimed.LeaseToken, new JobError("E", "late"))], Now = T0 });
 
         Assert.Equal([id], rejected);
         Assert.Equal(JobState.Succeeded, (await Store.GetAsync(id))!.State);
@@ -89,7 +88,7 @@ public abstract partial class JobStoreContract<TFactory>
         var retryAt = T0.AddSeconds(30);
         var error = new JobError("System.InvalidOperationException", "boom", "at Handler.Run()");
 
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.Failed(id, claimed.LeaseToken, error, retryAt)], T0.AddSeconds(1)));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Failed(id, claimed.LeaseToken, error, retryAt)], Now = T0.AddSeconds(1) }));
 
         var record = (await Store.GetAsync(id))!;
         Assert.Equal(JobState.Failed, record.State);
@@ -111,11 +110,10 @@ public abstract partial class JobStoreContract<TFactory>
         var claimed = await Claim(2);
         var deadError = new JobError("HandlerNotRegistered", "no handler for 'dead'");
 
-        Assert.Empty(await Store.CompleteAsync(
-        [
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [
             JobCompletion.DeadLettered(dead, claimed.Single(c => c.Id == dead).LeaseToken, deadError),
             JobCompletion.Cancelled(cancelled, claimed.Single(c => c.Id == cancelled).LeaseToken),
-        ], T0.AddSeconds(2)));
+        ], Now = T0.AddSeconds(2) }));
 
         var deadRecord = (await Store.GetAsync(dead))!;
         Assert.Equal(JobState.DeadLettered, deadRecord.State);
@@ -133,7 +131,7 @@ public abstract partial class JobStoreContract<TFactory>
         var id = await Enqueue(Job("job", maxAttempts: 1));
         var claimed = Assert.Single(await Claim(1));
 
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.Released(id, claimed.LeaseToken)], T0));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Released(id, claimed.LeaseToken)], Now = T0 }));
 
         var record = (await Store.GetAsync(id))!;
         Assert.Equal(JobState.Pending, record.State);
@@ -149,8 +147,8 @@ public abstract partial class JobStoreContract<TFactory>
         var id = await Enqueue(Job("job"));
         var claimed = Assert.Single(await Claim(1));
 
-        Assert.True(await Store.ReportProgressAsync(new JobLease(id, claimed.LeaseToken), 40, "copying", T0));
-        Assert.True(await Store.ReportProgressAsync(new JobLease(id, claimed.LeaseToken), 75, "indexing", T0));
+        Assert.True(await Store.ReportProgressAsync(new ProgressRequest { Lease = new JobLease(id, claimed.LeaseToken), Percent = 40, Message = "copying", Now = T0 }));
+        Assert.True(await Store.ReportProgressAsync(new ProgressRequest { Lease = new JobLease(id, claimed.LeaseToken), Percent = 75, Message = "indexing", Now = T0 }));
 
         var record = (await Store.GetAsync(id))!;
         Assert.Equal(75, record.ProgressPercent);

@@ -19,7 +19,7 @@ public abstract partial class JobStoreContract<TFactory>
         Assert.Equal(new EnqueueResult(first[0].Id, false), whileRunning[0]);
         Assert.Equal(1, (await Store.CountAsync(null)).Total);
 
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.Succeeded(claimed.Id, claimed.LeaseToken)], T0));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(claimed.Id, claimed.LeaseToken)], Now = T0 }));
         var afterFinished = await Store.EnqueueAsync([Job("d", uniqueKey: "k")], T0);
         Assert.True(afterFinished[0].Created);
         Assert.NotEqual(first[0].Id, afterFinished[0].Id);
@@ -41,7 +41,7 @@ public abstract partial class JobStoreContract<TFactory>
     {
         var first = await Store.EnqueueAsync([Job("a", idempotencyKey: "occurrence-1")], T0);
         var claimed = Assert.Single(await Claim(1));
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.Succeeded(claimed.Id, claimed.LeaseToken)], T0));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(claimed.Id, claimed.LeaseToken)], Now = T0 }));
 
         var afterFinished = await Store.EnqueueAsync([Job("a", idempotencyKey: "occurrence-1")], T0.AddHours(1));
         Assert.Equal(new EnqueueResult(first[0].Id, false), afterFinished[0]);
@@ -79,7 +79,7 @@ public abstract partial class JobStoreContract<TFactory>
         Assert.Equal([free], (await Claim(10)).Select(c => c.Id));
         Assert.Empty(await Claim(10, queue: "other"));
 
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.Succeeded(a1, running.LeaseToken)], T0));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(a1, running.LeaseToken)], Now = T0 }));
         Assert.Equal([a2], (await Claim(10)).Select(c => c.Id));
         Assert.Empty(await Claim(10, queue: "other"));
         Assert.Equal(JobState.Pending, (await Store.GetAsync(otherQueue))!.State);
@@ -119,7 +119,7 @@ public abstract partial class JobStoreContract<TFactory>
                 foreach (var job in batch)
                 {
                     running.TryRemove(job.ConcurrencyKey!, out _);
-                    Assert.Empty(await store.CompleteAsync([JobCompletion.Succeeded(job.Id, job.LeaseToken)], T0));
+                    Assert.Empty(await store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(job.Id, job.LeaseToken)], Now = T0 }));
                     Interlocked.Increment(ref done);
                 }
             }

@@ -15,7 +15,7 @@ public abstract partial class JobStoreContract<TFactory>
         var neverClaimed = new JobLease(await Enqueue(Job("pending")), 1);
         var extended = T0.AddMinutes(2);
 
-        var result = await Store.HeartbeatAsync([heldLease, staleLease, neverClaimed], extended, T0.AddSeconds(10));
+        var result = await Store.HeartbeatAsync(new HeartbeatRequest { Leases = [heldLease, staleLease, neverClaimed], LeaseExpiresAt = extended, Now = T0.AddSeconds(10) });
 
         Assert.Equal([stale, neverClaimed.Id], result.Lost.Order());
         Assert.Empty(result.CancellationRequested);
@@ -29,7 +29,7 @@ public abstract partial class JobStoreContract<TFactory>
         var id = await Enqueue(Job("job"));
         var claimed = Assert.Single(await Claim(1));
 
-        await Store.HeartbeatAsync([new JobLease(id, claimed.LeaseToken)], T0.AddMinutes(10), T0.AddSeconds(20));
+        await Store.HeartbeatAsync(new HeartbeatRequest { Leases = [new JobLease(id, claimed.LeaseToken)], LeaseExpiresAt = T0.AddMinutes(10), Now = T0.AddSeconds(20) });
         var recovered = await Store.RecoverExpiredLeasesAsync(T0.AddMinutes(5), 100);
 
         Assert.Equal(default, recovered);
@@ -43,7 +43,7 @@ public abstract partial class JobStoreContract<TFactory>
         var claimed = Assert.Single(await Claim(1));
 
         Assert.Equal(CancelResult.CancellationRequested, await Store.CancelAsync(id, T0));
-        var result = await Store.HeartbeatAsync([new JobLease(id, claimed.LeaseToken)], T0.AddMinutes(1), T0);
+        var result = await Store.HeartbeatAsync(new HeartbeatRequest { Leases = [new JobLease(id, claimed.LeaseToken)], LeaseExpiresAt = T0.AddMinutes(1), Now = T0 });
 
         Assert.Equal([id], result.CancellationRequested);
         Assert.Empty(result.Lost);
@@ -117,9 +117,9 @@ public abstract partial class JobStoreContract<TFactory>
         Assert.All(claimed.Values, c => Assert.Equal(expiry, c.LeaseExpiresAt));
 
         Assert.Equal(default, await Store.RecoverExpiredLeasesAsync(expiry, 100));
-        var beat = await Store.HeartbeatAsync([new JobLease(heartbeat, claimed[heartbeat].LeaseToken)], expiry.AddMinutes(1), expiry);
-        var progressHeld = await Store.ReportProgressAsync(new JobLease(progress, claimed[progress].LeaseToken), 10, "at expiry", expiry);
-        var rejected = await Store.CompleteAsync([JobCompletion.Succeeded(complete, claimed[complete].LeaseToken)], expiry);
+        var beat = await Store.HeartbeatAsync(new HeartbeatRequest { Leases = [new JobLease(heartbeat, claimed[heartbeat].LeaseToken)], LeaseExpiresAt = expiry.AddMinutes(1), Now = expiry });
+        var progressHeld = await Store.ReportProgressAsync(new ProgressRequest { Lease = new JobLease(progress, claimed[progress].LeaseToken), Percent = 10, Message = "at expiry", Now = expiry });
+        var rejected = await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(complete, claimed[complete].LeaseToken)], Now = expiry });
 
         Assert.Empty(beat.Lost);
         Assert.Equal(expiry.AddMinutes(1), (await Store.GetAsync(heartbeat))!.LeaseExpiresAt);
@@ -139,10 +139,9 @@ public abstract partial class JobStoreContract<TFactory>
         // One millisecond past the expiry: the first instant recovery may take the job back (a step every backend's
         // timestamps can represent).
         var past = T0 + Lease + TimeSpan.FromMilliseconds(1);
-        var beat = await Store.HeartbeatAsync([lease(ids[0])], past.AddMinutes(1), past);
-        var progressHeld = await Store.ReportProgressAsync(lease(ids[1]), 50, "late", past);
-        var rejected = await Store.CompleteAsync(
-            [JobCompletion.Succeeded(ids[2], claimed[ids[2]].LeaseToken), JobCompletion.Failed(ids[3], claimed[ids[3]].LeaseToken, new JobError("E", "late"), past)], past);
+        var beat = await Store.HeartbeatAsync(new HeartbeatRequest { Leases = [lease(ids[0])], LeaseExpiresAt = past.AddMinutes(1), Now = past });
+        var progressHeld = await Store.ReportProgressAsync(new ProgressRequest { Lease = lease(ids[1]), Percent = 50, Message = "late", Now = past });
+        var rejected = await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(ids[2], claimed[ids[2]].LeaseToken), JobCompletion.Failed(ids[3], claimed[ids[3]].LeaseToken, new JobError("E", "late"), past)], Now = past });
 
         Assert.Equal([ids[0]], beat.Lost);
         Assert.False(progressHeld);
@@ -171,7 +170,7 @@ public abstract partial class JobStoreContract<TFactory>
         var claimed = Assert.Single(await Claim(1));
 
         var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(
-            async () => await Store.ReportProgressAsync(new JobLease(id, claimed.LeaseToken), percent, "bad", T0));
+            async () => await Store.ReportProgressAsync(new ProgressRequest { Lease = new JobLease(id, claimed.LeaseToken), Percent = percent, Message = "bad", Now = T0 }));
 
         Assert.Equal(percent, error.ActualValue);
         Assert.Contains(percent.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
@@ -179,8 +178,8 @@ public abstract partial class JobStoreContract<TFactory>
         Assert.Null((await Store.GetAsync(id))!.ProgressPercent);
 
         // The bounds themselves are in range.
-        Assert.True(await Store.ReportProgressAsync(new JobLease(id, claimed.LeaseToken), 0, "start", T0));
-        Assert.True(await Store.ReportProgressAsync(new JobLease(id, claimed.LeaseToken), 100, "done", T0));
+        Assert.True(await Store.ReportProgressAsync(new ProgressRequest { Lease = new JobLease(id, claimed.LeaseToken), Percent = 0, Message = "start", Now = T0 }));
+        Assert.True(await Store.ReportProgressAsync(new ProgressRequest { Lease = new JobLease(id, claimed.LeaseToken), Percent = 100, Message = "done", Now = T0 }));
         Assert.Equal(100, (await Store.GetAsync(id))!.ProgressPercent);
     }
 }

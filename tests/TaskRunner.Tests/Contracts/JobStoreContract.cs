@@ -53,7 +53,7 @@ public abstract partial class JobStoreContract<TFactory> : StoreContract<TFactor
         var id = await Enqueue(job);
         // Claimed at the finish time: a lease whose expiry has passed could not report (IJobStore remarks).
         var claimed = (await Claim(100, now: finishedAt)).Single(c => c.Id == id);
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.Succeeded(id, claimed.LeaseToken)], finishedAt));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(id, claimed.LeaseToken)], Now = finishedAt }));
         return id;
     }
 
