@@ -11,12 +11,13 @@ internal sealed class SqliteJobStore : IJobStore
     private const string RecordColumns =
         "id, name, queue, payload, state, priority, run_at, created_at, attempts, max_attempts, timeout, unique_key, idempotency_key, " +
         "concurrency_key, tags, batch_id, owner, lease_token, lease_expires_at, cancel_requested, progress_percent, progress_message, " +
-        "result, error_type, error_message, error_stack, finished_at, trace_parent";
+        "result, error_type, error_message, error_stack, finished_at, trace_parent, first_started_at, last_started_at, occurrence_at, continuation_of";
 
     // Positional parameters: bound by number through SqliteRawStatement on the enqueue path (see Insert).
     private const string InsertSql =
-        "INSERT INTO jobs (name, queue, payload, state, priority, run_at, created_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent) " +
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) " +
+        "INSERT INTO jobs (name, queue, payload, state, priority, run_at, created_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent, " +
+        "occurrence_at, continuation_of) " +
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) " +
         "ON CONFLICT DO NOTHING RETURNING id";
 
     private const string FindByIdempotencyKeySql = "SELECT id FROM jobs WHERE idempotency_key = @key";
@@ -31,14 +32,14 @@ internal sealed class SqliteJobStore : IJobStore
     // the same key (so one claim takes at most one per key); both checks are index lookups on jobs_concurrency_key.
     internal const string ClaimSql =
         "UPDATE jobs SET state = 2, owner = @owner, lease_token = lease_token + 1, lease_expires_at = @lease_expires_at, " +
-        "attempts = attempts + 1, cancel_requested = 0 " +
+        "attempts = attempts + 1, cancel_requested = 0, first_started_at = ifnull(first_started_at, @now), last_started_at = @now " +
         "WHERE id IN (SELECT j.id FROM jobs j WHERE j.state = 1 AND j.queue = @queue AND (j.concurrency_key IS NULL OR (" +
         "NOT EXISTS (SELECT 1 FROM jobs r WHERE r.concurrency_key = j.concurrency_key AND r.state = 2) AND " +
         "NOT EXISTS (SELECT 1 FROM jobs p WHERE p.concurrency_key = j.concurrency_key AND p.state = 1 AND p.queue = j.queue AND " +
         "(p.priority > j.priority OR (p.priority = j.priority AND (p.run_at < j.run_at OR (p.run_at = j.run_at AND p.id < j.id))))))) " +
         "ORDER BY j.priority DESC, j.run_at, j.id LIMIT @limit) " +
         "RETURNING id, name, queue, payload, attempts, max_attempts, timeout, lease_token, lease_expires_at, run_at, created_at, " +
-        "concurrency_key, tags, batch_id, trace_parent, priority";
+        "concurrency_key, tags, batch_id, trace_parent, priority, occurrence_at, continuation_of";
 
     // Every write about a claimed job checks "lease_expires_at >= @now": the contract's one rule (IJobStore remarks), the
     // exact complement of recovery's "lease_expires_at < @now", so no instant has a lease both renewable and recoverable.
@@ -113,12 +114,12 @@ internal sealed class SqliteJobStore : IJobStore
 
     private const string InsertBatchSql =
         "INSERT INTO batches (id, created_at, has_continuation, c_name, c_queue, c_payload, c_priority, c_run_at, c_max_attempts, c_timeout, " +
-        "c_unique_key, c_idempotency_key, c_concurrency_key, c_tags, c_batch_id, c_trace_parent) " +
-        "VALUES (@id, @now, @has, @name, @queue, @payload, @priority, @run_at, @max_attempts, @timeout, @unique_key, @idempotency_key, @concurrency_key, @tags, @batch_id, @trace_parent)";
+        "c_unique_key, c_idempotency_key, c_concurrency_key, c_tags, c_batch_id, c_trace_parent, c_occurrence_at) " +
+        "VALUES (@id, @now, @has, @name, @queue, @payload, @priority, @run_at, @max_attempts, @timeout, @unique_key, @idempotency_key, @concurrency_key, @tags, @batch_id, @trace_parent, @occurrence_at)";
 
     private const string BatchSql =
         "SELECT has_continuation, continuation_id, c_name, c_queue, c_payload, c_priority, c_run_at, c_max_attempts, c_timeout, " +
-        "c_unique_key, c_idempotency_key, c_concurrency_key, c_tags, c_batch_id, c_trace_parent FROM batches WHERE id = @id";
+        "c_unique_key, c_idempotency_key, c_concurrency_key, c_tags, c_batch_id, c_trace_parent, c_occurrence_at FROM batches WHERE id = @id";
 
     private const string BatchUnfinishedSql = "SELECT EXISTS (SELECT 1 FROM jobs WHERE batch_id = @batch_id AND state IN (0, 1, 2, 4))";
 
@@ -153,7 +154,7 @@ internal sealed class SqliteJobStore : IJobStore
         return _database.WriteAsync((batch, now), static (session, state) =>
         {
             var (batch, now) = state;
-            var command = session.Command(InsertBatchSql, "@id", "@now", "@has", "@name", "@queue", "@payload", "@priority", "@run_at", "@max_attempts", "@timeout", "@unique_key", "@idempotency_key", "@concurrency_key", "@tags", "@batch_id", "@trace_parent");
+            var command = session.Command(InsertBatchSql, "@id", "@now", "@has", "@name", "@queue", "@payload", "@priority", "@run_at", "@max_attempts", "@timeout", "@unique_key", "@idempotency_key", "@concurrency_key", "@tags", "@batch_id", "@trace_parent", "@occurrence_at");
             var continuation = batch.Continuation;
             command.Set(0, batch.Id.Value.ToByteArray());
             command.Set(1, SqliteValues.Ticks(now));
@@ -171,6 +172,7 @@ internal sealed class SqliteJobStore : IJobStore
             command.Set(13, continuation is null ? null : SqliteValues.Tags(continuation.Tags));
             command.Set(14, SqliteValues.Blob(continuation?.BatchId));
             command.Set(15, continuation?.TraceParent);
+            command.Set(16, SqliteValues.Ticks(continuation?.OccurrenceAt));
             command.ExecuteNonQuery();
 
             var results = InsertAll(session, batch.Jobs, now);
@@ -200,11 +202,12 @@ internal sealed class SqliteJobStore : IJobStore
             promote.Set(0, now);
             promote.ExecuteNonQuery();
 
-            var claim = session.Command(ClaimSql, "@owner", "@lease_expires_at", "@queue", "@limit");
+            var claim = session.Command(ClaimSql, "@owner", "@lease_expires_at", "@queue", "@limit", "@now");
             claim.Set(0, request.Owner);
             claim.Set(1, SqliteValues.Ticks(request.Now + request.LeaseDuration));
             claim.Set(2, request.Queue);
             claim.Set(3, request.MaxCount);
+            claim.Set(4, now);
             var claimed = new List<(int Priority, ClaimedJob Job)>(Math.Min(request.MaxCount, 256));
             using (var reader = claim.ExecuteReader())
             {
@@ -227,6 +230,8 @@ internal sealed class SqliteJobStore : IJobStore
                         Tags = SqliteValues.Tags(reader, 12),
                         BatchId = SqliteValues.Batch(reader, 13),
                         TraceParent = SqliteValues.Text(reader, 14),
+                        OccurrenceAt = SqliteValues.NullableInstant(reader, 16),
+                        ContinuationOf = SqliteValues.Batch(reader, 17),
                     }));
                 }
             }
@@ -607,7 +612,7 @@ internal sealed class SqliteJobStore : IJobStore
         return results;
     }
 
-    private static EnqueueResult Insert(SqliteSession session, SqliteRawStatement insert, NewJob job, DateTimeOffset now)
+    private static EnqueueResult Insert(SqliteSession session, SqliteRawStatement insert, NewJob job, DateTimeOffset now, byte[]? continuationOf = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         Span<byte> batchId = stackalloc byte[16];
@@ -629,6 +634,8 @@ internal sealed class SqliteJobStore : IJobStore
         insert.Bind(13, SqliteValues.Tags(job.Tags));
         insert.Bind(14, batchId, isNull: !hasBatch);
         insert.Bind(15, job.TraceParent);
+        insert.Bind(16, job.OccurrenceAt?.UtcTicks);
+        insert.Bind(17, continuationOf, isNull: continuationOf is null);
         long? created = insert.Step() ? insert.ColumnInt64(0) : null;
         insert.Reset();
         if (created is { } id)
@@ -781,10 +788,11 @@ internal sealed class SqliteJobStore : IJobStore
                 Tags = SqliteValues.Tags(reader, 12),
                 BatchId = SqliteValues.Batch(reader, 13),
                 TraceParent = SqliteValues.Text(reader, 14),
+                OccurrenceAt = SqliteValues.NullableInstant(reader, 15),
             };
         }
 
-        var result = Insert(session, session.Statement(InsertSql), continuation, now);
+        var result = Insert(session, session.Statement(InsertSql), continuation, now, batchId);
         var update = session.Command(SetContinuationSql, "@continuation_id", "@id");
         update.Set(0, result.Id.Value);
         update.Set(1, batchId);
@@ -846,5 +854,9 @@ internal sealed class SqliteJobStore : IJobStore
         LastError = SqliteValues.Error(reader, 23),
         FinishedAt = SqliteValues.NullableInstant(reader, 26),
         TraceParent = SqliteValues.Text(reader, 27),
+        FirstStartedAt = SqliteValues.NullableInstant(reader, 28),
+        LastStartedAt = SqliteValues.NullableInstant(reader, 29),
+        OccurrenceAt = SqliteValues.NullableInstant(reader, 30),
+        ContinuationOf = SqliteValues.Batch(reader, 31),
     };
 }

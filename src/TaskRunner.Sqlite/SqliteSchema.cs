@@ -112,6 +112,16 @@ internal static partial class SqliteSchema
             error_stack TEXT
         ) WITHOUT ROWID;
         """,
+
+        // 2: the facts of issue 10 item 6: when attempts started, the recurring occurrence a job fires for, and the batch
+        // a continuation follows. Nullable columns: existing rows simply have no such fact.
+        """
+        ALTER TABLE jobs ADD COLUMN first_started_at INTEGER;
+        ALTER TABLE jobs ADD COLUMN last_started_at INTEGER;
+        ALTER TABLE jobs ADD COLUMN occurrence_at INTEGER;
+        ALTER TABLE jobs ADD COLUMN continuation_of BLOB;
+        ALTER TABLE batches ADD COLUMN c_occurrence_at INTEGER;
+        """,
     ];
 
     /// <summary>The schema version this assembly writes.</summary>

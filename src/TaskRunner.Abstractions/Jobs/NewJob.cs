@@ -42,6 +42,10 @@ public sealed class NewJob
     /// <summary>The batch the job belongs to, if any.</summary>
     public BatchId? BatchId { get; init; }
 
+    /// <summary>The occurrence of a recurring schedule this job was created for (the cron instant, or the trigger time of a
+    /// manual run); <see langword="null"/> for other jobs. Handlers read it as <see cref="JobContext.OccurrenceAt"/>.</summary>
+    public DateTimeOffset? OccurrenceAt { get; init; }
+
     /// <summary>The W3C trace context of the enqueuing activity, so execution continues its trace.</summary>
     public string? TraceParent { get; init; }
 }

@@ -114,10 +114,16 @@ internal sealed class JobClient(
     public ValueTask<int> PurgeDeadLettersAsync(DateTimeOffset? finishedBefore = null, CancellationToken cancellationToken = default) =>
         store.PurgeAsync(new PurgeRequest { State = JobState.DeadLettered, FinishedBefore = finishedBefore, MaxCount = int.MaxValue }, cancellationToken);
 
-    async ValueTask<EnqueueResult> IJobSubmitter.SubmitAsync(string jobName, ReadOnlyMemory<byte> payload, JobOptions? options, string? idempotencyKey, CancellationToken cancellationToken)
+    async ValueTask<EnqueueResult> IJobSubmitter.SubmitAsync(string jobName, ReadOnlyMemory<byte> payload, JobOptions? options, string? idempotencyKey, DateTimeOffset? occurrenceAt, CancellationToken cancellationToken)
     {
         CheckPayloadSize(payload.Length);
-        return (await StoreAsync([Build(registry.Get(jobName), payload, options, null, idempotencyKey)], cancellationToken).ConfigureAwait(false))[0];
+        var job = Build(registry.Get(jobName), payload, options, null, idempotencyKey);
+        if (occurrenceAt is not null)
+        {
+            job = CopyWithOccurrence(job, occurrenceAt.Value);
+        }
+
+        return (await StoreAsync([job], cancellationToken).ConfigureAwait(false))[0];
     }
 
     void IJobSubmitter.Wake() => signals.WakeAll();
@@ -245,6 +251,24 @@ internal sealed class JobClient(
             TraceParent = Activity.Current?.Id,
         };
     }
+
+    private static NewJob CopyWithOccurrence(NewJob job, DateTimeOffset occurrenceAt) => new()
+    {
+        Name = job.Name,
+        Payload = job.Payload,
+        Queue = job.Queue,
+        Priority = job.Priority,
+        RunAt = job.RunAt,
+        MaxAttempts = job.MaxAttempts,
+        Timeout = job.Timeout,
+        UniqueKey = job.UniqueKey,
+        ConcurrencyKey = job.ConcurrencyKey,
+        IdempotencyKey = job.IdempotencyKey,
+        Tags = job.Tags,
+        BatchId = job.BatchId,
+        TraceParent = job.TraceParent,
+        OccurrenceAt = occurrenceAt,
+    };
 
     private static string? CheckKey(string? key, string option) =>
         key is not null && (key.Length is 0 or > MaxKeyLength)

@@ -47,6 +47,12 @@ internal sealed class WorkerContext(RunnerServices runner) : JobContext, IDispos
 
     public override BatchId? BatchId => Job.BatchId;
 
+    public override long LeaseToken => Job.LeaseToken;
+
+    public override DateTimeOffset? OccurrenceAt => Job.OccurrenceAt;
+
+    public override BatchId? ContinuationOf => Job.ContinuationOf;
+
     public override IServiceProvider Services => _services ?? throw new InvalidOperationException("No job is running in this context.");
 
     public override CancellationToken CancellationToken => _cancellation.Token;

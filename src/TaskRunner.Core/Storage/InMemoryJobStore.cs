@@ -97,6 +97,7 @@ internal sealed class InMemoryJobStore : IJobStore
                 entry.LeaseToken++;
                 entry.Owner = request.Owner;
                 entry.LeaseExpiresAt = expires;
+                entry.MarkStarted(request.Now);
                 entry.CancellationRequested = false;
                 _running.Add(entry);
                 _claimed.Add(entry.ToClaimed());
@@ -396,7 +397,7 @@ internal sealed class InMemoryJobStore : IJobStore
     public ValueTask<long> GetChangeVersionAsync(CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("The in-memory job store does not track a change version; it lives in one process, whose enqueues wake its pollers directly.");
 
-    private EnqueueResult Insert(NewJob job, DateTimeOffset now, BatchId? batchId = null)
+    private EnqueueResult Insert(NewJob job, DateTimeOffset now, BatchId? batchId = null, BatchId? continuationOf = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (job.IdempotencyKey is { } idempotencyKey && _idempotencyKeys.TryGetValue(idempotencyKey, out var sameOccurrence))
@@ -409,7 +410,7 @@ internal sealed class InMemoryJobStore : IJobStore
             return new EnqueueResult(new JobId(active.Id), Created: false);
         }
 
-        var entry = new Entry(++_nextId, job, now, batchId ?? job.BatchId);
+        var entry = new Entry(++_nextId, job, now, batchId ?? job.BatchId) { ContinuationOf = continuationOf };
         _jobs.Add(entry.Id, entry);
         if (entry.IdempotencyKey is { } ik)
         {
@@ -562,7 +563,7 @@ internal sealed class InMemoryJobStore : IJobStore
         batch.ContinuationReleased = true;
         if (batch.Continuation is { } continuation)
         {
-            batch.ContinuationId = Insert(continuation, now).Id;
+            batch.ContinuationId = Insert(continuation, now, continuationOf: batchId).Id;
         }
     }
 
@@ -624,6 +625,9 @@ internal sealed class InMemoryJobStore : IJobStore
         private long _runAt = job.RunAt.UtcTicks; // kept as given: claim order uses it
         private long _leaseExpiresAt;
         private long _finishedAt = None;
+        private long _firstStartedAt = None;
+        private long _lastStartedAt = None;
+        private readonly long _occurrenceAt = job.OccurrenceAt?.UtcTicks ?? None;
         private int _progressPercent = int.MinValue;
         private ReadOnlyMemory<byte> _result;
         private bool _hasResult;
@@ -694,11 +698,28 @@ internal sealed class InMemoryJobStore : IJobStore
             set => _finishedAt = value?.UtcTicks ?? None;
         }
 
+        public DateTimeOffset? FirstStartedAt => _firstStartedAt == None ? null : new DateTimeOffset(_firstStartedAt, TimeSpan.Zero);
+
+        public DateTimeOffset? LastStartedAt => _lastStartedAt == None ? null : new DateTimeOffset(_lastStartedAt, TimeSpan.Zero);
+
+        public DateTimeOffset? OccurrenceAt => _occurrenceAt == None ? null : new DateTimeOffset(_occurrenceAt, TimeSpan.Zero);
+
+        public BatchId? ContinuationOf { get; init; }
+
         public bool InDueHeap { get; set; }
 
         public bool InDelayedHeap { get; set; }
 
         public DueOrder DueOrder => new(-Priority, _runAt, Id);
+
+        public void MarkStarted(DateTimeOffset now)
+        {
+            _lastStartedAt = now.UtcTicks;
+            if (_firstStartedAt == None)
+            {
+                _firstStartedAt = _lastStartedAt;
+            }
+        }
 
         public ClaimedJob ToClaimed() => new()
         {
@@ -716,6 +737,8 @@ internal sealed class InMemoryJobStore : IJobStore
             ConcurrencyKey = ConcurrencyKey,
             Tags = Tags,
             BatchId = BatchId,
+            OccurrenceAt = OccurrenceAt,
+            ContinuationOf = ContinuationOf,
             TraceParent = TraceParent,
         };
 
@@ -746,6 +769,10 @@ internal sealed class InMemoryJobStore : IJobStore
             Result = Result,
             LastError = LastError,
             FinishedAt = FinishedAt,
+            FirstStartedAt = FirstStartedAt,
+            LastStartedAt = LastStartedAt,
+            OccurrenceAt = OccurrenceAt,
+            ContinuationOf = ContinuationOf,
             TraceParent = TraceParent,
         };
     }
