@@ -27,13 +27,16 @@ internal sealed class SqliteJobStore : IJobStore
     // One range scan per state over jobs_due; promotes every queue at once, which is as cheap as promoting one.
     internal const string PromoteSql = "UPDATE jobs SET state = 1 WHERE state IN (0, 4) AND run_at <= @now";
 
+    // Claim by names (ClaimRequest.JobNames, a JSON array or NULL) filters the same walk: names are not indexed, so a claim
+    // never switches to another plan; jobs of other names are stepped over in the index and left untouched.
     // The inner SELECT walks jobs_claim (pending jobs of the queue in claim order) and stops after @limit rows. A job with
     // a concurrency key is skipped when a job with that key runs anywhere, or when an earlier pending job of the queue has
     // the same key (so one claim takes at most one per key); both checks are index lookups on jobs_concurrency_key.
     internal const string ClaimSql =
         "UPDATE jobs SET state = 2, owner = @owner, lease_token = lease_token + 1, lease_expires_at = @lease_expires_at, " +
         "attempts = attempts + 1, cancel_requested = 0, first_started_at = ifnull(first_started_at, @now), last_started_at = @now " +
-        "WHERE id IN (SELECT j.id FROM jobs j WHERE j.state = 1 AND j.queue = @queue AND (j.concurrency_key IS NULL OR (" +
+        "WHERE id IN (SELECT j.id FROM jobs j WHERE j.state = 1 AND j.queue = @queue " +
+        "AND (@names IS NULL OR j.name IN (SELECT value FROM json_each(@names))) AND (j.concurrency_key IS NULL OR (" +
         "NOT EXISTS (SELECT 1 FROM jobs r WHERE r.concurrency_key = j.concurrency_key AND r.state = 2) AND " +
         "NOT EXISTS (SELECT 1 FROM jobs p WHERE p.concurrency_key = j.concurrency_key AND p.state = 1 AND p.queue = j.queue AND " +
         "(p.priority > j.priority OR (p.priority = j.priority AND (p.run_at < j.run_at OR (p.run_at = j.run_at AND p.id < j.id))))))) " +
@@ -133,6 +136,9 @@ internal sealed class SqliteJobStore : IJobStore
 
     private readonly SqliteDatabase _database;
 
+    // The JSON of the last JobNames instance claimed with: the engine passes the same set on every claim.
+    private NamesCache? _names;
+
     public SqliteJobStore(SqliteDatabase database) => _database = database;
 
     public JobStoreCapabilities Capabilities => JobStoreCapabilities.ChangeVersion | JobStoreCapabilities.Shared;
@@ -195,19 +201,21 @@ internal sealed class SqliteJobStore : IJobStore
             return ValueTask.FromResult<IReadOnlyList<ClaimedJob>>([]);
         }
 
-        return _database.WriteAsync(request, static (session, request) =>
+        return _database.WriteAsync((request, names: NamesJson(request.JobNames)), static (session, state) =>
         {
+            var request = state.request;
             var now = SqliteValues.Ticks(request.Now);
             var promote = session.Command(PromoteSql, "@now");
             promote.Set(0, now);
             promote.ExecuteNonQuery();
 
-            var claim = session.Command(ClaimSql, "@owner", "@lease_expires_at", "@queue", "@limit", "@now");
+            var claim = session.Command(ClaimSql, "@owner", "@lease_expires_at", "@queue", "@limit", "@now", "@names");
             claim.Set(0, request.Owner);
             claim.Set(1, SqliteValues.Ticks(request.Now + request.LeaseDuration));
             claim.Set(2, request.Queue);
             claim.Set(3, request.MaxCount);
             claim.Set(4, now);
+            claim.Set(5, state.names);
             var claimed = new List<(int Priority, ClaimedJob Job)>(Math.Min(request.MaxCount, 256));
             using (var reader = claim.ExecuteReader())
             {
@@ -600,6 +608,25 @@ internal sealed class SqliteJobStore : IJobStore
     public ValueTask<long> GetChangeVersionAsync(CancellationToken cancellationToken = default) =>
         _database.GetChangeVersionAsync(cancellationToken);
 
+    private string? NamesJson(IReadOnlyCollection<string>? names)
+    {
+        if (names is null)
+        {
+            return null;
+        }
+
+        var cached = _names;
+        if (cached is not null && ReferenceEquals(cached.Names, names))
+        {
+            return cached.Json;
+        }
+
+        // An empty set claims nothing: "[]", not the NULL that means any name.
+        var json = names.Count == 0 ? "[]" : SqliteValues.Tags([.. names])!;
+        _names = new NamesCache(names, json);
+        return json;
+    }
+
     private static EnqueueResult[] InsertAll(SqliteSession session, IReadOnlyList<NewJob> jobs, DateTimeOffset now)
     {
         var insert = session.Statement(InsertSql);
@@ -859,4 +886,6 @@ internal sealed class SqliteJobStore : IJobStore
         OccurrenceAt = SqliteValues.NullableInstant(reader, 30),
         ContinuationOf = SqliteValues.Batch(reader, 31),
     };
+
+    private sealed record NamesCache(IReadOnlyCollection<string> Names, string Json);
 }

@@ -17,4 +17,10 @@ public sealed class ClaimRequest
 
     /// <summary>How long the lease lasts from <see cref="Now"/> unless renewed.</summary>
     public required TimeSpan LeaseDuration { get; init; }
+
+    /// <summary>The job names the claimer can run: jobs with other names are left pending for another worker (a rolling
+    /// deploy's old workers leave new job types alone). <see langword="null"/> claims any name.</summary>
+    /// <value>Defaults to <see langword="null"/> (any name). Pass a set (<see cref="ISet{T}"/> or
+    /// <see cref="IReadOnlySet{T}"/>) reused across claims: a backend may cache what it derives from the instance.</value>
+    public IReadOnlyCollection<string>? JobNames { get; init; }
 }

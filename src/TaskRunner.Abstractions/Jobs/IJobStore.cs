@@ -29,6 +29,7 @@ public interface IJobStore
 
     /// <summary>Atomically claims up to <see cref="ClaimRequest.MaxCount"/> due jobs of one queue, ordered by priority
     /// (highest first), then run-at, then id. Due means pending, or scheduled or failed with run-at at or before now.
+    /// Only jobs named in <see cref="ClaimRequest.JobNames"/> are claimed, when it is set; others stay pending, untouched.
     /// Skips jobs whose concurrency key is held by a running job, and takes at most one job per concurrency key.
     /// Each claimed job becomes <see cref="JobState.Running"/> with the owner, a lease expiry, a lease token greater
     /// than any it had before, and its attempt count incremented.</summary>

@@ -78,11 +78,18 @@ internal sealed class InMemoryJobStore : IJobStore
                 return new([]);
             }
 
+            var names = NameSet(request.JobNames);
             while (_claimed.Count < request.MaxCount && heap.TryDequeue(out var entry, out _))
             {
                 if (entry.State != JobState.Pending || entry.InDueHeap == false)
                 {
                     continue; // stale heap entry: cancelled or otherwise moved on since it was queued
+                }
+
+                if (names is not null && !names.Contains(entry.Name))
+                {
+                    _skipped.Add(entry); // another worker's job: left pending, in place
+                    continue;
                 }
 
                 if (entry.ConcurrencyKey is { } key && !_heldConcurrencyKeys.Add(key))
@@ -471,6 +478,13 @@ internal sealed class InMemoryJobStore : IJobStore
                 throw new ArgumentOutOfRangeException(nameof(completion), completion.Outcome, "Unknown job outcome.");
         }
     }
+
+    private static IReadOnlySet<string>? NameSet(IReadOnlyCollection<string>? names) => names switch
+    {
+        null => null,
+        IReadOnlySet<string> set => set,
+        _ => new HashSet<string>(names, StringComparer.Ordinal),
+    };
 
     // The contract's one rule (IJobStore remarks): held until the expiry has passed, the instant recovery may take it.
     private bool TryGetHeld(JobLease lease, DateTimeOffset now, out Entry entry) =>
