@@ -23,4 +23,8 @@ public sealed class ClaimRequest
     /// <value>Defaults to <see langword="null"/> (any name). Pass a set (<see cref="ISet{T}"/> or
     /// <see cref="IReadOnlySet{T}"/>) reused across claims: a backend may cache what it derives from the instance.</value>
     public IReadOnlyCollection<string>? JobNames { get; init; }
+
+    /// <summary>The most jobs of <see cref="Queue"/> that may be running at once across all processes, counting those
+    /// running already: the claim takes at most this many less the running ones. <see langword="null"/> for no limit.</summary>
+    public int? QueueLimit { get; init; }
 }

@@ -30,7 +30,10 @@ public interface IJobStore
     /// <summary>Atomically claims up to <see cref="ClaimRequest.MaxCount"/> due jobs of one queue, ordered by priority
     /// (highest first), then run-at, then id. Due means pending, or scheduled or failed with run-at at or before now.
     /// Only jobs named in <see cref="ClaimRequest.JobNames"/> are claimed, when it is set; others stay pending, untouched.
-    /// Skips jobs whose concurrency key is held by a running job, and takes at most one job per concurrency key.
+    /// A job with a concurrency key is claimed only while fewer than its <see cref="NewJob.ConcurrencyLimit"/> jobs with
+    /// that key are running (counting those this claim takes), and no more jobs of the queue are claimed than
+    /// <see cref="ClaimRequest.QueueLimit"/> less those of the queue running already. Jobs held back by a key must not
+    /// make the claim slower: a backend keeps them out of the claim's path (see the backend guide).
     /// Each claimed job becomes <see cref="JobState.Running"/> with the owner, a lease expiry, a lease token greater
     /// than any it had before, and its attempt count incremented.</summary>
     ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default);

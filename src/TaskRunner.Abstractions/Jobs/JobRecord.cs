@@ -45,6 +45,9 @@ public sealed class JobRecord
     /// <summary>The concurrency key, if any.</summary>
     public string? ConcurrencyKey { get; init; }
 
+    /// <summary>How many jobs with <see cref="ConcurrencyKey"/> may run at once (<see cref="NewJob.ConcurrencyLimit"/>).</summary>
+    public int ConcurrencyLimit { get; init; } = 1;
+
     /// <summary>The tags.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
 

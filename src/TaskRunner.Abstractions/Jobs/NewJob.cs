@@ -33,8 +33,13 @@ public sealed class NewJob
     /// The scheduler uses it for its occurrence keys, so an occurrence fires once across all nodes.</summary>
     public string? IdempotencyKey { get; init; }
 
-    /// <summary>At most one job with this key runs at a time, across all processes sharing the store.</summary>
+    /// <summary>At most <see cref="ConcurrencyLimit"/> jobs with this key run at a time, across all processes sharing the store.</summary>
     public string? ConcurrencyKey { get; init; }
+
+    /// <summary>How many jobs with <see cref="ConcurrencyKey"/> may run at once, across all processes (1 or more). Jobs of
+    /// one key should share one limit: a job takes a slot of its key while fewer than its own limit hold one.</summary>
+    /// <value>Defaults to 1.</value>
+    public int ConcurrencyLimit { get; init; } = 1;
 
     /// <summary>Free-form labels, stored and queryable.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];

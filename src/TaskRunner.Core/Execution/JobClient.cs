@@ -228,6 +228,12 @@ internal sealed class JobClient(
             throw new ArgumentOutOfRangeException(nameof(options), t, $"Timeout of job '{registration.Name}' is {t}; it must be positive.");
         }
 
+        var concurrencyLimit = options?.ConcurrencyLimit ?? defaults.ConcurrencyLimit ?? 1;
+        if (concurrencyLimit is < 1 or > 10_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), concurrencyLimit, $"ConcurrencyLimit of job '{registration.Name}' is {concurrencyLimit}; it must be between 1 and 10000.");
+        }
+
         var delay = options?.Delay ?? defaults.Delay;
         if (delay is { } d && d < TimeSpan.Zero)
         {
@@ -245,6 +251,7 @@ internal sealed class JobClient(
             Timeout = timeout,
             UniqueKey = CheckKey(options?.UniqueKey ?? defaults.UniqueKey, "UniqueKey"),
             ConcurrencyKey = CheckKey(options?.ConcurrencyKey ?? defaults.ConcurrencyKey, "ConcurrencyKey"),
+            ConcurrencyLimit = concurrencyLimit,
             IdempotencyKey = CheckKey(idempotencyKey, "IdempotencyKey"),
             Tags = options?.Tags ?? defaults.Tags ?? [],
             BatchId = batchId,
@@ -263,6 +270,7 @@ internal sealed class JobClient(
         Timeout = job.Timeout,
         UniqueKey = job.UniqueKey,
         ConcurrencyKey = job.ConcurrencyKey,
+        ConcurrencyLimit = job.ConcurrencyLimit,
         IdempotencyKey = job.IdempotencyKey,
         Tags = job.Tags,
         BatchId = job.BatchId,

@@ -175,6 +175,7 @@ internal sealed class QueueProcessor : IDisposable
                     Now = _runner.TimeProvider.GetUtcNow(),
                     LeaseDuration = _runner.Options.LeaseDuration,
                     JobNames = _runner.Options.ClaimAnyJobName ? null : _runner.Registry.Names,
+                    QueueLimit = _queue.ClusterConcurrency,
                 };
                 var claimStarted = _runner.TimeProvider.GetTimestamp();
                 var jobs = await _pipeline.ExecuteAsync(

@@ -4,6 +4,9 @@ namespace TaskRunner.Storage;
 /// The in-memory job store: a product feature for single-process hosts and tests of host code, not durable.
 /// One lock guards everything; due jobs wait in a heap per queue ordered by (priority desc, run-at, id) and delayed
 /// ones in a heap by run-at, so claim cost stays logarithmic in the number of queued jobs.
+/// A job with a concurrency key enters its queue's heap only once it holds one of its key's slots (fewer than its limit
+/// of the key's jobs are pending-with-a-slot or running); the others wait in the key's own heap, in claim order, and the
+/// first of them takes the slot a job gives up. So a claim never steps over jobs held back by a busy key.
 /// </summary>
 internal sealed class InMemoryJobStore : IJobStore
 {
@@ -14,7 +17,8 @@ internal sealed class InMemoryJobStore : IJobStore
     private readonly HashSet<Entry> _running = [];
     private readonly Dictionary<string, Entry> _uniqueKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Entry> _idempotencyKeys = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _heldConcurrencyKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KeySlots> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _runningByQueue = new(StringComparer.Ordinal);
     private readonly Dictionary<BatchId, Batch> _batches = [];
     private readonly List<Entry> _skipped = [];
     private readonly List<ClaimedJob> _claimed = [];
@@ -79,7 +83,13 @@ internal sealed class InMemoryJobStore : IJobStore
             }
 
             var names = NameSet(request.JobNames);
-            while (_claimed.Count < request.MaxCount && heap.TryDequeue(out var entry, out _))
+            var maxCount = request.MaxCount;
+            if (request.QueueLimit is { } queueLimit)
+            {
+                maxCount = Math.Min(maxCount, queueLimit - _runningByQueue.GetValueOrDefault(request.Queue));
+            }
+
+            while (_claimed.Count < maxCount && heap.TryDequeue(out var entry, out _))
             {
                 if (entry.State != JobState.Pending || entry.InDueHeap == false)
                 {
@@ -92,12 +102,6 @@ internal sealed class InMemoryJobStore : IJobStore
                     continue;
                 }
 
-                if (entry.ConcurrencyKey is { } key && !_heldConcurrencyKeys.Add(key))
-                {
-                    _skipped.Add(entry);
-                    continue;
-                }
-
                 entry.InDueHeap = false;
                 SetState(entry, JobState.Running);
                 entry.Attempts++;
@@ -107,6 +111,7 @@ internal sealed class InMemoryJobStore : IJobStore
                 entry.MarkStarted(request.Now);
                 entry.CancellationRequested = false;
                 _running.Add(entry);
+                _runningByQueue[entry.Queue] = _runningByQueue.GetValueOrDefault(entry.Queue) + 1;
                 _claimed.Add(entry.ToClaimed());
             }
 
@@ -510,6 +515,32 @@ internal sealed class InMemoryJobStore : IJobStore
     private void MakeDue(Entry entry)
     {
         SetState(entry, JobState.Pending);
+
+        // A keyed job coming back from running (released, recovered) keeps its slot; any other needs one.
+        if (entry.ConcurrencyKey is { } key && !entry.HoldsKeySlot)
+        {
+            if (!_keys.TryGetValue(key, out var slots))
+            {
+                slots = new KeySlots();
+                _keys.Add(key, slots);
+            }
+
+            if (slots.Held >= entry.ConcurrencyLimit)
+            {
+                entry.WaitsForKey = true;
+                slots.Waiting.Enqueue(entry, entry.DueOrder);
+                return;
+            }
+
+            slots.Held++;
+            entry.HoldsKeySlot = true;
+        }
+
+        EnterDueHeap(entry);
+    }
+
+    private void EnterDueHeap(Entry entry)
+    {
         entry.InDueHeap = true;
         if (!_due.TryGetValue(entry.Queue, out var heap))
         {
@@ -529,9 +560,39 @@ internal sealed class InMemoryJobStore : IJobStore
     private void LeaveRunning(Entry entry)
     {
         _running.Remove(entry);
-        if (entry.ConcurrencyKey is { } key)
+        _runningByQueue[entry.Queue]--;
+    }
+
+    /// <summary>Gives up <paramref name="entry"/>'s key slot; the first waiting jobs of the key, in claim order, take the
+    /// freed room (one, when the key's jobs share a limit).</summary>
+    private void ReleaseKeySlot(Entry entry)
+    {
+        entry.HoldsKeySlot = false;
+        var slots = _keys[entry.ConcurrencyKey!];
+        slots.Held--;
+        while (slots.Waiting.TryPeek(out var next, out _))
         {
-            _heldConcurrencyKeys.Remove(key);
+            if (!next.WaitsForKey || next.State != JobState.Pending)
+            {
+                slots.Waiting.Dequeue(); // stale: cancelled since it began to wait
+                continue;
+            }
+
+            if (slots.Held >= next.ConcurrencyLimit)
+            {
+                break;
+            }
+
+            slots.Waiting.Dequeue();
+            next.WaitsForKey = false;
+            next.HoldsKeySlot = true;
+            slots.Held++;
+            EnterDueHeap(next);
+        }
+
+        if (slots.Held == 0 && slots.Waiting.Count == 0)
+        {
+            _keys.Remove(entry.ConcurrencyKey!);
         }
     }
 
@@ -552,6 +613,15 @@ internal sealed class InMemoryJobStore : IJobStore
 
     private void SetState(Entry entry, JobState state)
     {
+        if (state is not (JobState.Pending or JobState.Running))
+        {
+            entry.WaitsForKey = false;
+            if (entry.HoldsKeySlot)
+            {
+                ReleaseKeySlot(entry);
+            }
+        }
+
         if (entry.BatchId is { } batchId && _batches.TryGetValue(batchId, out var batch))
         {
             batch.Counts[(int)entry.State]--;
@@ -606,6 +676,15 @@ internal sealed class InMemoryJobStore : IJobStore
             c = RunAtTicks.CompareTo(other.RunAtTicks);
             return c != 0 ? c : Id.CompareTo(other.Id);
         }
+    }
+
+    /// <summary>A concurrency key's slots: how many of its jobs hold one (pending in a queue heap, or running), and the
+    /// pending ones waiting for one, in claim order.</summary>
+    private sealed class KeySlots
+    {
+        public int Held { get; set; }
+
+        public PriorityQueue<Entry, DueOrder> Waiting { get; } = new();
     }
 
     private sealed class Batch(NewJob? continuation)
@@ -663,6 +742,12 @@ internal sealed class InMemoryJobStore : IJobStore
         public string? IdempotencyKey { get; } = job.IdempotencyKey;
 
         public string? ConcurrencyKey { get; } = job.ConcurrencyKey;
+
+        public int ConcurrencyLimit { get; } = job.ConcurrencyLimit;
+
+        public bool HoldsKeySlot { get; set; }
+
+        public bool WaitsForKey { get; set; }
 
         public IReadOnlyList<string> Tags { get; } = job.Tags;
 
@@ -772,6 +857,7 @@ internal sealed class InMemoryJobStore : IJobStore
             UniqueKey = UniqueKey,
             IdempotencyKey = IdempotencyKey,
             ConcurrencyKey = ConcurrencyKey,
+            ConcurrencyLimit = ConcurrencyLimit,
             Tags = Tags,
             BatchId = BatchId,
             Owner = Owner,

@@ -25,7 +25,8 @@ public abstract partial class JobStoreContract<TFactory> : StoreContract<TFactor
         string? concurrencyKey = null,
         IReadOnlyList<string>? tags = null,
         BatchId? batchId = null,
-        string? payload = null) => new()
+        string? payload = null,
+        int concurrencyLimit = 1) => new()
         {
             Name = name,
             Queue = queue,
@@ -36,6 +37,7 @@ public abstract partial class JobStoreContract<TFactory> : StoreContract<TFactor
             UniqueKey = uniqueKey,
             IdempotencyKey = idempotencyKey,
             ConcurrencyKey = concurrencyKey,
+            ConcurrencyLimit = concurrencyLimit,
             Tags = tags ?? [],
             BatchId = batchId,
             Payload = payload is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(payload),
