@@ -33,7 +33,8 @@ public interface IJobStore
     /// A job with a concurrency key is claimed only while fewer than its <see cref="NewJob.ConcurrencyLimit"/> jobs with
     /// that key are running (counting those this claim takes), and no more jobs of the queue are claimed than
     /// <see cref="ClaimRequest.QueueLimit"/> less those of the queue running already. Jobs held back by a key must not
-    /// make the claim slower: a backend keeps them out of the claim's path (see the backend guide).
+    /// make the claim slower: a backend keeps them out of the claim's path (SQLite marks them waiting, outside its claim
+    /// index; the in-memory store queues them per key), so claim cost stays flat however many wait behind a busy key.
     /// Each claimed job becomes <see cref="JobState.Running"/> with the owner, a lease expiry, a lease token greater
     /// than any it had before, and its attempt count incremented.</summary>
     ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default);
