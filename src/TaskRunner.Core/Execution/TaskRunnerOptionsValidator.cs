@@ -62,6 +62,10 @@ internal sealed class TaskRunnerOptionsValidator : IValidateOptions<TaskRunnerOp
             Range(failures, $"{prefix}.BatchSize", queue.BatchSize, 1, 1000);
             Range(failures, $"{prefix}.Prefetch", queue.Prefetch, 0, 1000);
             Range(failures, $"{prefix}.Weight", queue.Weight, 1, 100);
+            if (queue.ClusterConcurrency is { } cluster)
+            {
+                Range(failures, $"{prefix}.ClusterConcurrency", cluster, 1, 100_000);
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
