@@ -58,6 +58,9 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             claim.Parameters.Add(new NpgsqlParameter { Value = 10, NpgsqlDbType = NpgsqlDbType.Integer });
             claim.Parameters.Add(new NpgsqlParameter { Value = "other", NpgsqlDbType = NpgsqlDbType.Text });
             claim.Parameters.Add(new NpgsqlParameter { Value = (T0 + TimeSpan.FromMinutes(1)).UtcTicks, NpgsqlDbType = NpgsqlDbType.Bigint });
+            claim.Parameters.Add(new NpgsqlParameter { Value = T0.UtcTicks, NpgsqlDbType = NpgsqlDbType.Bigint });
+            claim.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }); // any name
+            claim.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer }); // no queue limit
             await using var reader = await claim.ExecuteReaderAsync();
             Assert.True(await reader.ReadAsync());
         }
