@@ -104,16 +104,13 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         {
             var (request, names, sql) = state;
 
-            // Promotion, the queue's lock (with a queue limit) and the claim go in one round trip; as one implicit
+            // The queue's lock (with a queue limit), promotion and the claim go in one round trip; as one implicit
             // transaction the claim sees the promoted rows, and the lock is held until the claim commits. Each statement
-            // takes its own snapshot (READ COMMITTED), so the claim's is taken after the lock was granted.
+            // takes its own snapshot (READ COMMITTED), so the claim's is taken after the lock was granted. The lock comes
+            // first so that a claimer waiting for it holds no promoted rows meanwhile.
             var batch = new NpgsqlBatch(connection);
             await using var batchScope = batch.ConfigureAwait(false);
 #pragma warning disable CA2100 // Statement texts come from PostgresSql.
-            var promote = new NpgsqlBatchCommand(sql.Promote);
-            promote.Parameters.Add(V.Ticks(request.Now));
-            promote.Parameters.Add(V.Int(PromoteLimit));
-            batch.BatchCommands.Add(promote);
             if (request.QueueLimit is not null)
             {
                 var queueLock = new NpgsqlBatchCommand(sql.QueueLock);
@@ -121,6 +118,10 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
                 batch.BatchCommands.Add(queueLock);
             }
 
+            var promote = new NpgsqlBatchCommand(sql.Promote);
+            promote.Parameters.Add(V.Ticks(request.Now));
+            promote.Parameters.Add(V.Int(PromoteLimit));
+            batch.BatchCommands.Add(promote);
             var claim = new NpgsqlBatchCommand(sql.Claim);
 #pragma warning restore CA2100
             claim.Parameters.Add(V.Text(request.Queue));

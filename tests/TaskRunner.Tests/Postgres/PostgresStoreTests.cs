@@ -71,4 +71,64 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await transaction.CommitAsync();
         Assert.Empty(await store.ClaimAsync(request)); // committed: K runs in q1
     }
+
+    [Fact]
+    public async Task A_capped_queue_claim_waits_for_an_uncommitted_claim_of_the_queue_and_counts_its_jobs()
+    {
+        var store = _factory.JobStore;
+        await store.EnqueueAsync([.. Enumerable.Range(0, 10).Select(i => new NewJob { Name = $"j{i}", Queue = "capped", RunAt = T0 })], T0);
+        var sql = _factory.Database.Sql;
+
+        // Another node's capped claim has taken 3 jobs of the queue but not committed: a snapshot taken now sees none
+        // running, so a claim that did not wait for the queue's lock would take 4 more.
+        await using var other = new NpgsqlConnection(_factory.ConnectionString);
+        await other.OpenAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        await using (var queueLock = new NpgsqlCommand(sql.QueueLock, other, transaction))
+        {
+            queueLock.Parameters.Add(new NpgsqlParameter { Value = sql.QueueLockKey + "capped", NpgsqlDbType = NpgsqlDbType.Text });
+            await queueLock.ExecuteNonQueryAsync();
+        }
+
+        await using (var claim = new NpgsqlCommand(sql.Claim, other, transaction))
+        {
+            claim.Parameters.Add(new NpgsqlParameter { Value = "capped", NpgsqlDbType = NpgsqlDbType.Text });
+            claim.Parameters.Add(new NpgsqlParameter { Value = 3, NpgsqlDbType = NpgsqlDbType.Integer });
+            claim.Parameters.Add(new NpgsqlParameter { Value = "other", NpgsqlDbType = NpgsqlDbType.Text });
+            claim.Parameters.Add(new NpgsqlParameter { Value = (T0 + TimeSpan.FromMinutes(1)).UtcTicks, NpgsqlDbType = NpgsqlDbType.Bigint });
+            claim.Parameters.Add(new NpgsqlParameter { Value = T0.UtcTicks, NpgsqlDbType = NpgsqlDbType.Bigint });
+            claim.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            claim.Parameters.Add(new NpgsqlParameter { Value = 4, NpgsqlDbType = NpgsqlDbType.Integer });
+            await using var reader = await claim.ExecuteReaderAsync();
+            var taken = 0;
+            while (await reader.ReadAsync())
+            {
+                taken++;
+            }
+
+            Assert.Equal(3, taken);
+        }
+
+        var request = new ClaimRequest { Queue = "capped", MaxCount = 10, Owner = "me", Now = T0, LeaseDuration = TimeSpan.FromMinutes(1), QueueLimit = 4 };
+        var waiting = store.ClaimAsync(request).AsTask();
+
+        // The signal that the claim is queued behind the lock: the server reports a backend waiting for an advisory lock.
+        await using (var observer = new NpgsqlConnection(_factory.ConnectionString))
+        {
+            await observer.OpenAsync();
+            await using var blocked = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1 " +
+                "AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)", observer);
+            blocked.Parameters.Add(new NpgsqlParameter { Value = sql.QueueLockKey + "capped", NpgsqlDbType = NpgsqlDbType.Text });
+            while ((long)(await blocked.ExecuteScalarAsync())! == 0)
+            {
+                Assert.False(waiting.IsCompleted, "The capped claim did not wait for the uncommitted claim of its queue.");
+                await Task.Yield();
+            }
+        }
+
+        Assert.False(waiting.IsCompleted);
+        await transaction.CommitAsync();
+        Assert.Single(await waiting.WaitAsync(TimeSpan.FromSeconds(30))); // 3 running, limit 4
+    }
 }
