@@ -1,11 +1,12 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using TaskRunner.Postgres;
 
 namespace TaskRunner.Tests.Postgres;
 
-/// <summary>PostgreSQL-specific behaviour beyond the contract suites: options validation and the concurrency-key race
-/// that a statement snapshot alone cannot see.</summary>
+/// <summary>PostgreSQL-specific behaviour beyond the contract suites: options validation, the concurrency-key and
+/// queue-limit races that a statement snapshot alone cannot see, and the upgrade of a version 1 schema.</summary>
 public sealed class PostgresStoreTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
@@ -130,5 +131,45 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.False(waiting.IsCompleted);
         await transaction.CommitAsync();
         Assert.Single(await waiting.WaitAsync(TimeSpan.FromSeconds(30))); // 3 running, limit 4
+    }
+
+    [Fact]
+    public async Task A_version_1_schema_is_migrated_with_its_jobs_kept_facts_empty_and_a_key_limit_of_one()
+    {
+        var schema = "t_" + Guid.NewGuid().ToString("N");
+        var sql = new PostgresSql(schema);
+        await using var connection = new NpgsqlConnection(_factory.ConnectionString);
+        await connection.OpenAsync();
+
+        // The schema as the first release left it: migration 1 only, with a keyed pending job in it.
+        await using (var create = new NpgsqlCommand(
+            sql.CreateSchema + "; " + sql.Migrations[0] + $"; UPDATE \"{schema}\".schema_version SET version = 1; " +
+            $"INSERT INTO \"{schema}\".jobs (name, queue, state, run_at, created_at, max_attempts, concurrency_key) VALUES ('old', 'default', 1, 0, 0, 3, 'k'); " +
+            $"INSERT INTO \"{schema}\".concurrency_keys (key) VALUES ('k')", connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            await using var database = new PostgresDatabase(Options.Create(new PostgresStoreOptions { ConnectionString = _factory.ConnectionString, Schema = schema }));
+            var store = new PostgresJobStore(database);
+            var old = Assert.Single(await store.ListAsync(new JobQuery { Limit = 10 }));
+            Assert.Equal(1, old.ConcurrencyLimit);
+            Assert.Null(old.FirstStartedAt);
+            Assert.Null(old.OccurrenceAt);
+            Assert.Null(old.ContinuationOf);
+
+            var claimed = Assert.Single(await store.ClaimAsync(new ClaimRequest { Queue = "default", MaxCount = 10, Owner = "w", Now = T0, LeaseDuration = TimeSpan.FromMinutes(1) }));
+            Assert.Equal(old.Id, claimed.Id);
+            Assert.Equal(T0, (await store.GetAsync(old.Id))!.FirstStartedAt);
+            await using var version = new NpgsqlCommand(sql.ReadVersion, connection);
+            Assert.Equal(PostgresSchema.CurrentVersion, (int)(await version.ExecuteScalarAsync())!);
+        }
+        finally
+        {
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA \"{schema}\" CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 }
