@@ -29,6 +29,8 @@ run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend sqlite --jo
 run "start_deviation_ms_p50 start_deviation_ms_p99 start_deviation_ms_max" delayed --backend memory --jobs 20 --min-ms 100 --max-ms 500
 run "start_deviation_ms_p50 start_deviation_ms_p99 start_deviation_ms_max" delayed --backend sqlite --jobs 20 --min-ms 100 --max-ms 500
 run "fired expected within_10ms_pct max_deviation_ms" punctuality --schedules 10 --seconds 2
+run "claim_us_at_1k claim_us_at_20000 claim_ratio" claim-scaling --backend memory --large 20000 --rounds 20
+run "claim_us_at_1k claim_us_at_20000 claim_ratio" claim-scaling --backend sqlite --large 20000 --rounds 20
 run "single_commits_per_s batched_claim_complete_per_s" sqlite-limit --seconds 1 --rows 5000
 if [ -n "${TASKRUNNER_POSTGRES:-}" ]; then
   run "jobs_per_s allocated_bytes_per_job" e2e --backend postgres --jobs 2000 --workers 10

@@ -19,6 +19,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
 
     private readonly PostgresDatabase _database;
 
+    // The array of the last JobNames instance claimed with: the engine passes the same set on every claim.
+    private NamesCache? _names;
+
     public PostgresJobStore(PostgresDatabase database) => _database = database;
 
     /// <summary>Shared by many processes, with LISTEN/NOTIFY wake-ups; no cheap change counter (an idle poll's claim is one
@@ -49,7 +52,7 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         }
 
         Func<NpgsqlConnection, (IReadOnlyList<NewJob> jobs, DateTimeOffset now, PostgresSql sql), CancellationToken, Task<IReadOnlyList<EnqueueResult>>> insert =
-            static async (connection, state, ct) => await InsertAllAsync(connection, state.sql, state.jobs, state.now, ct).ConfigureAwait(false);
+            static async (connection, state, ct) => await InsertAllAsync(connection, state.sql, state.jobs, state.now, null, ct).ConfigureAwait(false);
         return keyed
             ? _database.RunInTransactionAsync((jobs, now, _database.Sql), insert, cancellationToken)
             : _database.RunAsync((jobs, now, _database.Sql), insert, cancellationToken);
@@ -66,13 +69,13 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             var insert = Command(connection, sql.InsertBatch,
                 V.Uuid(batch.Id.Value), V.Ticks(now), V.Bool(c is not null), V.Text(c?.Name), V.Text(c?.Queue), V.Bytes(c?.Payload), V.Int(c?.Priority),
                 V.Ticks(c?.RunAt), V.Int(c?.MaxAttempts), V.Ticks(c?.Timeout), V.Text(c?.UniqueKey), V.Text(c?.IdempotencyKey), V.Text(c?.ConcurrencyKey),
-                V.Text(c is null ? null : V.Tags(c.Tags)), V.Uuid(c?.BatchId?.Value), V.Text(c?.TraceParent));
+                V.Text(c is null ? null : V.Tags(c.Tags)), V.Uuid(c?.BatchId?.Value), V.Text(c?.TraceParent), V.Ticks(c?.OccurrenceAt), V.Int(c?.ConcurrencyLimit));
             await using (insert.ConfigureAwait(false))
             {
                 await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
 
-            var results = batch.Jobs.Count == 0 ? [] : await InsertAllAsync(connection, sql, batch.Jobs, now, ct).ConfigureAwait(false);
+            var results = batch.Jobs.Count == 0 ? [] : await InsertAllAsync(connection, sql, batch.Jobs, now, null, ct).ConfigureAwait(false);
 
             // An empty batch is finished the moment it exists.
             if (batch.Jobs.Count == 0)
@@ -92,28 +95,52 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             return ValueTask.FromResult<IReadOnlyList<ClaimedJob>>([]);
         }
 
-        return _database.RunAsync((request, sql: _database.Sql), static async (connection, state, ct) =>
+        if (request.QueueLimit is <= 0)
         {
-            var (request, sql) = state;
+            return ValueTask.FromResult<IReadOnlyList<ClaimedJob>>([]);
+        }
 
-            // Promotion and claim go in one round trip; as one implicit transaction the claim sees the promoted rows.
+        return _database.RunAsync((request, names: NamesArray(request.JobNames), sql: _database.Sql), static async (connection, state, ct) =>
+        {
+            var (request, names, sql) = state;
+
+            // The queue's lock (with a queue limit), promotion and the claim go in one round trip; as one implicit
+            // transaction the claim sees the promoted rows, and the lock is held until the claim commits. Each statement
+            // takes its own snapshot (READ COMMITTED), so the claim's is taken after the lock was granted. The lock comes
+            // first so that a claimer waiting for it holds no promoted rows meanwhile.
             var batch = new NpgsqlBatch(connection);
             await using var batchScope = batch.ConfigureAwait(false);
 #pragma warning disable CA2100 // Statement texts come from PostgresSql.
+            if (request.QueueLimit is not null)
+            {
+                var queueLock = new NpgsqlBatchCommand(sql.QueueLock);
+                queueLock.Parameters.Add(V.Text(sql.QueueLockKey + request.Queue));
+                batch.BatchCommands.Add(queueLock);
+            }
+
             var promote = new NpgsqlBatchCommand(sql.Promote);
             promote.Parameters.Add(V.Ticks(request.Now));
             promote.Parameters.Add(V.Int(PromoteLimit));
+            batch.BatchCommands.Add(promote);
             var claim = new NpgsqlBatchCommand(sql.Claim);
 #pragma warning restore CA2100
             claim.Parameters.Add(V.Text(request.Queue));
             claim.Parameters.Add(V.Int(request.MaxCount));
             claim.Parameters.Add(V.Text(request.Owner));
             claim.Parameters.Add(V.Ticks(request.Now + request.LeaseDuration));
-            batch.BatchCommands.Add(promote);
+            claim.Parameters.Add(V.Ticks(request.Now));
+            claim.Parameters.Add(names is null ? new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = DBNull.Value } : V.Array(names, NpgsqlDbType.Text));
+            claim.Parameters.Add(V.Int(request.QueueLimit));
             batch.BatchCommands.Add(claim);
 
             var jobs = new List<ClaimedJob>(Math.Min(request.MaxCount, 256));
             await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            if (request.QueueLimit is not null)
+            {
+                // The lock's own one-row result comes first: the claimed rows are the next result.
+                await reader.NextResultAsync(ct).ConfigureAwait(false);
+            }
+
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
                 jobs.Add(new ClaimedJob
@@ -133,6 +160,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
                     Tags = V.Tags(reader, 12),
                     BatchId = V.Batch(reader, 13),
                     TraceParent = V.NullableText(reader, 14),
+                    OccurrenceAt = V.NullableInstant(reader, 16),
+                    ContinuationOf = V.Batch(reader, 17),
                 });
             }
 
@@ -140,15 +169,15 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         }, cancellationToken);
     }
 
-    public ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<HeartbeatResult> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(leases);
-        if (leases.Count == 0)
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Leases.Count == 0)
         {
             return ValueTask.FromResult(HeartbeatResult.AllHeld);
         }
 
-        return _database.RunAsync((leases, leaseExpiresAt, now, sql: _database.Sql), static async (connection, state, ct) =>
+        return _database.RunAsync((leases: request.Leases, leaseExpiresAt: request.LeaseExpiresAt, now: request.Now, sql: _database.Sql), static async (connection, state, ct) =>
         {
             var ids = new long[state.leases.Count];
             var tokens = new long[ids.Length];
@@ -189,15 +218,15 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         }, cancellationToken);
     }
 
-    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(completions);
-        if (completions.Count == 0)
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Completions.Count == 0)
         {
             return ValueTask.FromResult<IReadOnlyList<JobId>>([]);
         }
 
-        return _database.RunInTransactionAsync((completions, now, sql: _database.Sql), static async (connection, state, ct) =>
+        return _database.RunInTransactionAsync((completions: request.Completions, now: request.Now, sql: _database.Sql), static async (connection, state, ct) =>
         {
             var (completions, now, sql) = state;
             var count = completions.Count;
@@ -214,7 +243,7 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
                 var completion = completions[i];
                 if (completion.Outcome is < JobOutcome.Succeeded or > JobOutcome.Released)
                 {
-                    throw new ArgumentOutOfRangeException(nameof(completions), completion.Outcome, "Unknown job outcome.");
+                    throw new ArgumentOutOfRangeException(nameof(request), completion.Outcome, "Unknown job outcome.");
                 }
 
                 ids[i] = completion.Id.Value;
@@ -269,10 +298,11 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         }, cancellationToken);
     }
 
-    public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ReportProgressAsync(ProgressRequest request, CancellationToken cancellationToken = default)
     {
-        JobProgress.ThrowIfOutOfRange(percent);
-        return _database.RunAsync((lease, percent, message, now, sql: _database.Sql), static async (connection, state, ct) =>
+        ArgumentNullException.ThrowIfNull(request);
+        JobProgress.ThrowIfOutOfRange(request.Percent);
+        return _database.RunAsync((lease: request.Lease, percent: request.Percent, message: request.Message, now: request.Now, sql: _database.Sql), static async (connection, state, ct) =>
         {
             var command = Command(connection, state.sql.Progress, V.Int(state.percent), V.Text(state.message), V.Long(state.lease.Id.Value), V.Long(state.lease.LeaseToken), V.Ticks(state.now));
             await using var commandScope = command.ConfigureAwait(false);
@@ -494,8 +524,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         throw new NotSupportedException("The PostgreSQL job store does not declare JobStoreCapabilities.ChangeVersion.");
 
     /// <summary>Inserts the jobs with one statement, then resolves the ones a unique or idempotency key held back to the
-    /// existing job's id. Runs inside the caller's transaction.</summary>
-    private static async Task<EnqueueResult[]> InsertAllAsync(NpgsqlConnection connection, PostgresSql sql, IReadOnlyList<NewJob> jobs, DateTimeOffset now, CancellationToken ct)
+    /// existing job's id, recording <c>continuationOf</c> (the batch the jobs are the continuation of, if they are one).
+    /// Runs inside the caller's transaction.</summary>
+    private static async Task<EnqueueResult[]> InsertAllAsync(NpgsqlConnection connection, PostgresSql sql, IReadOnlyList<NewJob> jobs, DateTimeOffset now, Guid? continuationOf, CancellationToken ct)
     {
         var results = new EnqueueResult?[jobs.Count];
         var todo = Enumerable.Range(0, jobs.Count).ToList();
@@ -507,7 +538,7 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
                 throw new JobStoreException($"Job '{job.Name}' was not inserted and no job with its unique or idempotency key was found.", null, isTransient: true);
             }
 
-            var skipped = await InsertOnceAsync(connection, sql, jobs, todo, now, results, ct).ConfigureAwait(false);
+            var skipped = await InsertOnceAsync(connection, sql, jobs, todo, now, continuationOf, results, ct).ConfigureAwait(false);
             if (skipped.Count == 0)
             {
                 break;
@@ -526,7 +557,7 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
     }
 
     /// <returns>The indexes of the jobs that were not inserted.</returns>
-    private static async Task<List<int>> InsertOnceAsync(NpgsqlConnection connection, PostgresSql sql, IReadOnlyList<NewJob> jobs, List<int> indexes, DateTimeOffset now, EnqueueResult?[] results, CancellationToken ct)
+    private static async Task<List<int>> InsertOnceAsync(NpgsqlConnection connection, PostgresSql sql, IReadOnlyList<NewJob> jobs, List<int> indexes, DateTimeOffset now, Guid? continuationOf, EnqueueResult?[] results, CancellationToken ct)
     {
         var n = indexes.Count;
         var names = new string[n];
@@ -543,6 +574,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         var tags = new string?[n];
         var batchIds = new Guid?[n];
         var traceParents = new string?[n];
+        var occurrenceAts = new long?[n];
+        var continuationOfs = new Guid?[n];
+        var concurrencyLimits = new int[n];
         for (var i = 0; i < n; i++)
         {
             var job = jobs[indexes[i]];
@@ -560,6 +594,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             tags[i] = V.Tags(job.Tags);
             batchIds[i] = job.BatchId?.Value;
             traceParents[i] = job.TraceParent;
+            occurrenceAts[i] = job.OccurrenceAt?.UtcTicks;
+            continuationOfs[i] = continuationOf;
+            concurrencyLimits[i] = job.ConcurrencyLimit;
         }
 
         var inserted = new List<(long Id, string? UniqueKey, string? IdempotencyKey)>(n);
@@ -568,7 +605,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             V.Array(priorities, NpgsqlDbType.Integer), V.Array(runAts, NpgsqlDbType.Bigint), V.Array(maxAttempts, NpgsqlDbType.Integer),
             V.Array(timeouts, NpgsqlDbType.Bigint), V.Array(uniqueKeys, NpgsqlDbType.Text), V.Array(idempotencyKeys, NpgsqlDbType.Text),
             V.Array(concurrencyKeys, NpgsqlDbType.Text), V.Array(tags, NpgsqlDbType.Text), V.Array(batchIds, NpgsqlDbType.Uuid),
-            V.Array(traceParents, NpgsqlDbType.Text), V.Ticks(now));
+            V.Array(traceParents, NpgsqlDbType.Text), V.Ticks(now), V.Array(occurrenceAts, NpgsqlDbType.Bigint),
+            V.Array(continuationOfs, NpgsqlDbType.Uuid), V.Array(concurrencyLimits, NpgsqlDbType.Integer));
         await using (command.ConfigureAwait(false))
         await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
@@ -675,6 +713,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
                     Tags = V.Tags(reader, 11),
                     BatchId = V.Batch(reader, 12),
                     TraceParent = V.NullableText(reader, 13),
+                    OccurrenceAt = V.NullableInstant(reader, 14),
+                    ConcurrencyLimit = reader.IsDBNull(15) ? 1 : reader.GetInt32(15),
                 }));
             }
         }
@@ -691,7 +731,7 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
                 }
             }
 
-            var result = (await InsertAllAsync(connection, sql, [continuation], now, ct).ConfigureAwait(false))[0];
+            var result = (await InsertAllAsync(connection, sql, [continuation], now, id, ct).ConfigureAwait(false))[0];
             var set = Command(connection, sql.SetContinuation, V.Uuid(id), V.Long(result.Id.Value));
             await using var setScope = set.ConfigureAwait(false);
             await set.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -737,5 +777,32 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         LastError = V.Error(reader, 23),
         FinishedAt = V.NullableInstant(reader, 26),
         TraceParent = V.NullableText(reader, 27),
+        FirstStartedAt = V.NullableInstant(reader, 28),
+        LastStartedAt = V.NullableInstant(reader, 29),
+        OccurrenceAt = V.NullableInstant(reader, 30),
+        ContinuationOf = V.Batch(reader, 31),
+        ConcurrencyLimit = reader.GetInt32(32),
     };
+
+    /// <summary>The names to claim as a parameter array (an empty set claims nothing: an empty array, not the NULL that
+    /// means any name), cached for the set instance the engine passes on every claim.</summary>
+    private string[]? NamesArray(IReadOnlyCollection<string>? names)
+    {
+        if (names is null)
+        {
+            return null;
+        }
+
+        var cached = _names;
+        if (cached is not null && ReferenceEquals(cached.Names, names))
+        {
+            return cached.Array;
+        }
+
+        string[] array = [.. names];
+        _names = new NamesCache(names, array);
+        return array;
+    }
+
+    private sealed record NamesCache(IReadOnlyCollection<string> Names, string[] Array);
 }

@@ -121,6 +121,16 @@ internal static class PostgresSchema
             error_stack text
         );
         """,
+
+        // 2: contract v2 (issue 10 items 5 and 6). Facts: when attempts started, the recurring occurrence a job fires for,
+        // the batch a continuation follows; nullable, so existing rows simply have no such fact. Limits of N: each job
+        // carries its key's limit (existing rows keep the old limit of 1). A claim with a queue limit counts the queue's
+        // running jobs through jobs_lease (running jobs only, as many as the fleet's workers): no index of its own.
+        """
+        ALTER TABLE {s}.jobs ADD COLUMN first_started_at bigint, ADD COLUMN last_started_at bigint, ADD COLUMN occurrence_at bigint,
+            ADD COLUMN continuation_of uuid, ADD COLUMN concurrency_limit integer NOT NULL DEFAULT 1;
+        ALTER TABLE {s}.batches ADD COLUMN c_occurrence_at bigint, ADD COLUMN c_concurrency_limit integer;
+        """,
     ];
 
     /// <summary>The schema version this assembly writes.</summary>

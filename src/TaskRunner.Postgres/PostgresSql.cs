@@ -11,7 +11,7 @@ internal sealed class PostgresSql
     private const string RecordColumns =
         "id, name, queue, payload, state, priority, run_at, created_at, attempts, max_attempts, timeout, unique_key, idempotency_key, " +
         "concurrency_key, tags, batch_id, owner, lease_token, lease_expires_at, cancel_requested, progress_percent, progress_message, " +
-        "result, error_type, error_message, error_stack, finished_at, trace_parent";
+        "result, error_type, error_message, error_stack, finished_at, trace_parent, first_started_at, last_started_at, occurrence_at, continuation_of, concurrency_limit";
 
     public PostgresSql(string schema)
     {
@@ -35,11 +35,14 @@ internal sealed class PostgresSql
         // The same statement records each concurrency key (one row per key, never deleted).
         Insert = S(
             "WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::smallint[], $5::integer[], $6::bigint[], $7::integer[], " +
-            "$8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[]) WITH ORDINALITY " +
-            "AS i(name, queue, payload, state, priority, run_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent, ord)), " +
+            "$8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[], $16::bigint[], $17::uuid[], $18::integer[]) WITH ORDINALITY " +
+            "AS i(name, queue, payload, state, priority, run_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent, " +
+            "occurrence_at, continuation_of, concurrency_limit, ord)), " +
             "keys AS (INSERT INTO {s}.concurrency_keys (key) SELECT DISTINCT concurrency_key FROM input WHERE concurrency_key IS NOT NULL ON CONFLICT DO NOTHING), " +
-            "inserted AS (INSERT INTO {s}.jobs (name, queue, payload, state, priority, run_at, created_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent) " +
-            "SELECT name, queue, payload, state, priority, run_at, $15, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent " +
+            "inserted AS (INSERT INTO {s}.jobs (name, queue, payload, state, priority, run_at, created_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent, " +
+            "occurrence_at, continuation_of, concurrency_limit) " +
+            "SELECT name, queue, payload, state, priority, run_at, $15, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent, " +
+            "occurrence_at, continuation_of, concurrency_limit " +
             "FROM input ORDER BY ord ON CONFLICT DO NOTHING RETURNING id, unique_key, idempotency_key, queue, state) " +
             "SELECT id, unique_key, idempotency_key, (" + Notify("inserted", "true") + ") FROM inserted");
 
@@ -54,26 +57,46 @@ internal sealed class PostgresSql
             "ORDER BY run_at LIMIT $2 FOR UPDATE SKIP LOCKED)");
 
         // The claim, in one statement. `candidates` walks jobs_claim (pending jobs of the queue in claim order) and locks
-        // up to $2 rows, skipping rows another claimer holds. A job with a concurrency key is a candidate only if no job
-        // with the key runs (as far as this snapshot sees) and no earlier pending job of the queue has the key, so one
-        // claim takes at most one job per key. The snapshot alone cannot stop two claimers that started at once, so the
-        // key's row in concurrency_keys is locked too (SKIP LOCKED: a key being taken by another claimer is skipped) and
-        // re-read at its newest version (READ COMMITTED re-checks `running = 0` on a row changed since the snapshot),
-        // then bumped; a keyed job is claimed only if its key was. The rest of the update is the lease.
+        // up to $2 rows, skipping rows another claimer holds. Claim by names ($6, NULL = any name) filters the same walk:
+        // names are not indexed, so the plan never changes; jobs of other names are stepped over and left untouched.
+        // A job with a concurrency key is a candidate only if, as far as this snapshot sees, the key's running jobs plus
+        // the earlier pending jobs of the queue with the key are fewer than its limit (a count that stops at the limit,
+        // on jobs_concurrency_key), so a claim's walk is not filled up with jobs it could not take. The snapshot alone
+        // cannot stop two claimers that started at once, so the key's row in concurrency_keys is locked too (SKIP LOCKED:
+        // a key being taken by another claimer is skipped until the next poll) and re-read at its newest version (READ
+        // COMMITTED re-reads a row changed since the snapshot when it locks it); of a key's candidates, in claim order, as
+        // many are taken as the limit less that running count, and the row is bumped by that many. With a queue limit
+        // ($7) the walk stops at the limit less the queue's running jobs (read through jobs_lease); the caller holds the
+        // queue's advisory lock (QueueLock) from before this statement's snapshot, so claimers of a capped queue count
+        // each other's committed claims. The rest of the update is the lease and the start facts.
         Claim = S(
-            "WITH candidates AS (SELECT j.id, j.concurrency_key FROM {s}.jobs j WHERE j.state = 1 AND j.queue = $1 AND (j.concurrency_key IS NULL OR (" +
-            "NOT EXISTS (SELECT 1 FROM {s}.concurrency_keys k WHERE k.key = j.concurrency_key AND k.running > 0) AND " +
-            "NOT EXISTS (SELECT 1 FROM {s}.jobs p WHERE p.concurrency_key = j.concurrency_key AND p.state = 1 AND p.queue = j.queue AND " +
-            "(p.priority > j.priority OR (p.priority = j.priority AND (p.run_at < j.run_at OR (p.run_at = j.run_at AND p.id < j.id))))))) " +
-            "ORDER BY j.priority DESC, j.run_at, j.id LIMIT $2 FOR UPDATE OF j SKIP LOCKED), " +
-            "free_keys AS (SELECT k.key FROM {s}.concurrency_keys k WHERE k.key IN (SELECT concurrency_key FROM candidates WHERE concurrency_key IS NOT NULL) " +
-            "AND k.running = 0 ORDER BY k.key FOR UPDATE SKIP LOCKED), " +
-            "taken_keys AS (UPDATE {s}.concurrency_keys k SET running = k.running + 1 FROM free_keys f WHERE k.key = f.key RETURNING k.key), " +
-            "claimed AS (UPDATE {s}.jobs j SET state = 2, owner = $3, lease_token = j.lease_token + 1, lease_expires_at = $4, attempts = j.attempts + 1, cancel_requested = false " +
-            "FROM candidates c WHERE j.id = c.id AND (c.concurrency_key IS NULL OR c.concurrency_key IN (SELECT key FROM taken_keys)) " +
+            "WITH candidates AS (SELECT j.id, j.concurrency_key, j.concurrency_limit, j.priority, j.run_at FROM {s}.jobs j " +
+            "WHERE j.state = 1 AND j.queue = $1 AND ($6::text[] IS NULL OR j.name = ANY($6::text[])) AND (j.concurrency_key IS NULL OR " +
+            "coalesce((SELECT k.running FROM {s}.concurrency_keys k WHERE k.key = j.concurrency_key), 0) + (SELECT count(*) FROM (SELECT 1 FROM {s}.jobs p " +
+            "WHERE p.concurrency_key = j.concurrency_key AND p.state = 1 AND p.queue = j.queue AND " +
+            "(p.priority > j.priority OR (p.priority = j.priority AND (p.run_at < j.run_at OR (p.run_at = j.run_at AND p.id < j.id)))) " +
+            "LIMIT j.concurrency_limit) e) < j.concurrency_limit) " +
+            "ORDER BY j.priority DESC, j.run_at, j.id " +
+            "LIMIT CASE WHEN $7::integer IS NULL THEN $2 ELSE greatest(0, least($2, $7::integer - (SELECT count(*) FROM {s}.jobs r WHERE r.queue = $1 AND r.state = 2))) END " +
+            "FOR UPDATE OF j SKIP LOCKED), " +
+            "ranked AS (SELECT c.id, c.concurrency_key, c.concurrency_limit, " +
+            "row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.run_at, c.id) AS rn FROM candidates c WHERE c.concurrency_key IS NOT NULL), " +
+            "locked_keys AS MATERIALIZED (SELECT k.key, k.running FROM {s}.concurrency_keys k WHERE k.key IN (SELECT concurrency_key FROM ranked) " +
+            "ORDER BY k.key FOR UPDATE SKIP LOCKED), " +
+            "admitted AS (SELECT r.id, r.concurrency_key FROM ranked r JOIN locked_keys k ON k.key = r.concurrency_key WHERE r.rn <= r.concurrency_limit - k.running), " +
+            "taken_keys AS (UPDATE {s}.concurrency_keys k SET running = k.running + a.n " +
+            "FROM (SELECT concurrency_key, count(*) AS n FROM admitted GROUP BY concurrency_key) a WHERE k.key = a.concurrency_key), " +
+            "claimed AS (UPDATE {s}.jobs j SET state = 2, owner = $3, lease_token = j.lease_token + 1, lease_expires_at = $4, attempts = j.attempts + 1, cancel_requested = false, " +
+            "first_started_at = coalesce(j.first_started_at, $5), last_started_at = $5 " +
+            "FROM candidates c WHERE j.id = c.id AND (c.concurrency_key IS NULL OR c.id IN (SELECT id FROM admitted)) " +
             "RETURNING j.id, j.name, j.queue, j.payload, j.attempts, j.max_attempts, j.timeout, j.lease_token, j.lease_expires_at, j.run_at, j.created_at, " +
-            "j.concurrency_key, j.tags, j.batch_id, j.trace_parent, j.priority) " +
+            "j.concurrency_key, j.tags, j.batch_id, j.trace_parent, j.priority, j.occurrence_at, j.continuation_of) " +
             "SELECT * FROM claimed ORDER BY priority DESC, run_at, id");
+
+        // Taken before the claim of a queue with a limit, in the claim's transaction: claimers of one capped queue take
+        // turns from here to their commit, so each one's count of running jobs includes every claim before it.
+        QueueLock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+        QueueLockKey = "taskrunner.queue:" + schema + ":";
 
         // The lease rule (held while now <= its expiry) is written "(…) IS TRUE" in heartbeats and completions so the planner
         // keeps looking each job up by id: as an index condition it would walk every running job's lease instead.
@@ -148,15 +171,15 @@ internal sealed class PostgresSql
 
         InsertBatch = S(
             "INSERT INTO {s}.batches (id, created_at, has_continuation, c_name, c_queue, c_payload, c_priority, c_run_at, c_max_attempts, c_timeout, " +
-            "c_unique_key, c_idempotency_key, c_concurrency_key, c_tags, c_batch_id, c_trace_parent) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)");
+            "c_unique_key, c_idempotency_key, c_concurrency_key, c_tags, c_batch_id, c_trace_parent, c_occurrence_at, c_concurrency_limit) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)");
 
         // Taken in the transaction that finished a batch's job, after the job's update: the row lock makes the
         // finishers of one batch take turns, so the last one sees every other job finished and enqueues the
         // continuation, once (continuation_id is set under the same lock).
         LockBatches = S(
             "SELECT id, c_name, c_queue, c_payload, c_priority, c_run_at, c_max_attempts, c_timeout, c_unique_key, c_idempotency_key, " +
-            "c_concurrency_key, c_tags, c_batch_id, c_trace_parent FROM {s}.batches " +
+            "c_concurrency_key, c_tags, c_batch_id, c_trace_parent, c_occurrence_at, c_concurrency_limit FROM {s}.batches " +
             "WHERE id = ANY($1) AND has_continuation AND continuation_id IS NULL ORDER BY id FOR UPDATE");
         BatchUnfinished = S("SELECT EXISTS (SELECT 1 FROM {s}.jobs WHERE batch_id = $1 AND state IN (0, 1, 2, 4))");
         SetContinuation = S("UPDATE {s}.batches SET continuation_id = $2 WHERE id = $1");
@@ -229,6 +252,8 @@ internal sealed class PostgresSql
     public string FindExisting { get; }
     public string Promote { get; }
     public string Claim { get; }
+    public string QueueLock { get; }
+    public string QueueLockKey { get; }
     public string Heartbeat { get; }
     public string Complete { get; }
     public string Progress { get; }

@@ -11,12 +11,13 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
     private const string RecordColumns =
         "id, name, queue, payload, state, priority, run_at, created_at, attempts, max_attempts, timeout, unique_key, idempotency_key, " +
         "concurrency_key, tags, batch_id, owner, lease_token, lease_expires_at, cancel_requested, progress_percent, progress_message, " +
-        "result, error_type, error_message, error_stack, finished_at, trace_parent";
+        "result, error_type, error_message, error_stack, finished_at, trace_parent, first_started_at, last_started_at, occurrence_at, continuation_of, concurrency_limit";
 
     // Positional parameters: bound by number through SqliteRawStatement on the enqueue path (see Insert).
     private const string InsertSql =
-        "INSERT INTO jobs (name, queue, payload, state, priority, run_at, created_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent) " +
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) " +
+        "INSERT INTO jobs (name, queue, payload, state, priority, run_at, created_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent, " +
+        "occurrence_at, continuation_of, concurrency_limit) " +
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) " +
         "ON CONFLICT DO NOTHING RETURNING id";
 
     private const string FindByIdempotencyKeySql = "SELECT id FROM jobs WHERE idempotency_key = @key";
@@ -26,19 +27,22 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
     // One range scan per state over jobs_due; promotes every queue at once, which is as cheap as promoting one.
     internal const string PromoteSql = "UPDATE jobs SET state = 1 WHERE state IN (0, 4) AND run_at <= @now";
 
-    // The inner SELECT walks jobs_claim (pending jobs of the queue in claim order) and stops after @limit rows. A job with
-    // a concurrency key is skipped when a job with that key runs anywhere, or when an earlier pending job of the queue has
-    // the same key (so one claim takes at most one per key); both checks are index lookups on jobs_concurrency_key.
+    // The inner SELECT walks jobs_claim (pending jobs of the queue that may run now, in claim order) and stops after
+    // @limit rows. Jobs waiting for a slot of their concurrency key are not in that index (key_wait = 1, see SqliteSchema
+    // migration 3), so every row walked is claimable and the claim costs the same with a million jobs behind a busy key.
+    // Claim by names (ClaimRequest.JobNames, a JSON array or NULL) filters the same walk: names are not indexed, so a claim
+    // never switches to another plan; jobs of other names are stepped over in the index and left untouched.
     internal const string ClaimSql =
         "UPDATE jobs SET state = 2, owner = @owner, lease_token = lease_token + 1, lease_expires_at = @lease_expires_at, " +
-        "attempts = attempts + 1, cancel_requested = 0 " +
-        "WHERE id IN (SELECT j.id FROM jobs j WHERE j.state = 1 AND j.queue = @queue AND (j.concurrency_key IS NULL OR (" +
-        "NOT EXISTS (SELECT 1 FROM jobs r WHERE r.concurrency_key = j.concurrency_key AND r.state = 2) AND " +
-        "NOT EXISTS (SELECT 1 FROM jobs p WHERE p.concurrency_key = j.concurrency_key AND p.state = 1 AND p.queue = j.queue AND " +
-        "(p.priority > j.priority OR (p.priority = j.priority AND (p.run_at < j.run_at OR (p.run_at = j.run_at AND p.id < j.id))))))) " +
+        "attempts = attempts + 1, cancel_requested = 0, first_started_at = ifnull(first_started_at, @now), last_started_at = @now " +
+        "WHERE id IN (SELECT j.id FROM jobs j WHERE j.state = 1 AND j.key_wait = 0 AND j.queue = @queue " +
+        "AND (@names IS NULL OR j.name IN (SELECT value FROM json_each(@names))) " +
         "ORDER BY j.priority DESC, j.run_at, j.id LIMIT @limit) " +
         "RETURNING id, name, queue, payload, attempts, max_attempts, timeout, lease_token, lease_expires_at, run_at, created_at, " +
-        "concurrency_key, tags, batch_id, trace_parent, priority";
+        "concurrency_key, tags, batch_id, trace_parent, priority, occurrence_at, continuation_of";
+
+    // ClaimRequest.QueueLimit: the queue's running jobs, read through jobs_queue_running (at most the limit, once it holds).
+    internal const string QueueRunningSql = "SELECT count(*) FROM jobs WHERE queue = @queue AND state = 2";
 
     // Every write about a claimed job checks "lease_expires_at >= @now": the contract's one rule (IJobStore remarks), the
     // exact complement of recovery's "lease_expires_at < @now", so no instant has a lease both renewable and recoverable.
@@ -113,12 +117,12 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
 
     private const string InsertBatchSql =
         "INSERT INTO batches (id, created_at, has_continuation, c_name, c_queue, c_payload, c_priority, c_run_at, c_max_attempts, c_timeout, " +
-        "c_unique_key, c_idempotency_key, c_concurrency_key, c_tags, c_batch_id, c_trace_parent) " +
-        "VALUES (@id, @now, @has, @name, @queue, @payload, @priority, @run_at, @max_attempts, @timeout, @unique_key, @idempotency_key, @concurrency_key, @tags, @batch_id, @trace_parent)";
+        "c_unique_key, c_idempotency_key, c_concurrency_key, c_tags, c_batch_id, c_trace_parent, c_occurrence_at, c_concurrency_limit) " +
+        "VALUES (@id, @now, @has, @name, @queue, @payload, @priority, @run_at, @max_attempts, @timeout, @unique_key, @idempotency_key, @concurrency_key, @tags, @batch_id, @trace_parent, @occurrence_at, @concurrency_limit)";
 
     private const string BatchSql =
         "SELECT has_continuation, continuation_id, c_name, c_queue, c_payload, c_priority, c_run_at, c_max_attempts, c_timeout, " +
-        "c_unique_key, c_idempotency_key, c_concurrency_key, c_tags, c_batch_id, c_trace_parent FROM batches WHERE id = @id";
+        "c_unique_key, c_idempotency_key, c_concurrency_key, c_tags, c_batch_id, c_trace_parent, c_occurrence_at, c_concurrency_limit FROM batches WHERE id = @id";
 
     private const string BatchUnfinishedSql = "SELECT EXISTS (SELECT 1 FROM jobs WHERE batch_id = @batch_id AND state IN (0, 1, 2, 4))";
 
@@ -131,6 +135,9 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
     ];
 
     private readonly SqliteDatabase _database;
+
+    // The JSON of the last JobNames instance claimed with: the engine passes the same set on every claim.
+    private NamesCache? _names;
 
     public SqliteJobStore(SqliteDatabase database) => _database = database;
 
@@ -158,7 +165,7 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
         return _database.WriteAsync((batch, now), static (session, state) =>
         {
             var (batch, now) = state;
-            var command = session.Command(InsertBatchSql, "@id", "@now", "@has", "@name", "@queue", "@payload", "@priority", "@run_at", "@max_attempts", "@timeout", "@unique_key", "@idempotency_key", "@concurrency_key", "@tags", "@batch_id", "@trace_parent");
+            var command = session.Command(InsertBatchSql, "@id", "@now", "@has", "@name", "@queue", "@payload", "@priority", "@run_at", "@max_attempts", "@timeout", "@unique_key", "@idempotency_key", "@concurrency_key", "@tags", "@batch_id", "@trace_parent", "@occurrence_at", "@concurrency_limit");
             var continuation = batch.Continuation;
             command.Set(0, batch.Id.Value.ToByteArray());
             command.Set(1, SqliteValues.Ticks(now));
@@ -176,6 +183,8 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
             command.Set(13, continuation is null ? null : SqliteValues.Tags(continuation.Tags));
             command.Set(14, SqliteValues.Blob(continuation?.BatchId));
             command.Set(15, continuation?.TraceParent);
+            command.Set(16, SqliteValues.Ticks(continuation?.OccurrenceAt));
+            command.Set(17, continuation?.ConcurrencyLimit);
             command.ExecuteNonQuery();
 
             var results = InsertAll(session, batch.Jobs, now);
@@ -198,18 +207,33 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
             return ValueTask.FromResult<IReadOnlyList<ClaimedJob>>([]);
         }
 
-        return _database.WriteAsync(request, static (session, request) =>
+        return _database.WriteAsync((request, names: NamesJson(request.JobNames)), static (session, state) =>
         {
+            var request = state.request;
             var now = SqliteValues.Ticks(request.Now);
             var promote = session.Command(PromoteSql, "@now");
             promote.Set(0, now);
             promote.ExecuteNonQuery();
 
-            var claim = session.Command(ClaimSql, "@owner", "@lease_expires_at", "@queue", "@limit");
+            var claim = session.Command(ClaimSql, "@owner", "@lease_expires_at", "@queue", "@limit", "@now", "@names");
             claim.Set(0, request.Owner);
             claim.Set(1, SqliteValues.Ticks(request.Now + request.LeaseDuration));
             claim.Set(2, request.Queue);
-            claim.Set(3, request.MaxCount);
+            var limit = request.MaxCount;
+            if (request.QueueLimit is { } queueLimit)
+            {
+                var running = session.Command(QueueRunningSql, "@queue");
+                running.Set(0, request.Queue);
+                limit = (int)Math.Min(limit, queueLimit - (long)running.ExecuteScalar()!);
+                if (limit <= 0)
+                {
+                    return (IReadOnlyList<ClaimedJob>)[];
+                }
+            }
+
+            claim.Set(3, limit);
+            claim.Set(4, now);
+            claim.Set(5, state.names);
             var claimed = new List<(int Priority, ClaimedJob Job)>(Math.Min(request.MaxCount, 256));
             using (var reader = claim.ExecuteReader())
             {
@@ -232,6 +256,8 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
                         Tags = SqliteValues.Tags(reader, 12),
                         BatchId = SqliteValues.Batch(reader, 13),
                         TraceParent = SqliteValues.Text(reader, 14),
+                        OccurrenceAt = SqliteValues.NullableInstant(reader, 16),
+                        ContinuationOf = SqliteValues.Batch(reader, 17),
                     }));
                 }
             }
@@ -258,15 +284,15 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
         }, cancellationToken);
     }
 
-    public ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<HeartbeatResult> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(leases);
-        if (leases.Count == 0)
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Leases.Count == 0)
         {
             return ValueTask.FromResult(HeartbeatResult.AllHeld);
         }
 
-        return _database.WriteAsync((leases, leaseExpiresAt, now), static (session, state) =>
+        return _database.WriteAsync((leases: request.Leases, leaseExpiresAt: request.LeaseExpiresAt, now: request.Now), static (session, state) =>
         {
             var command = session.Command(HeartbeatSql, "@lease_expires_at", "@leases", "@now");
             command.Set(0, SqliteValues.Ticks(state.leaseExpiresAt));
@@ -307,15 +333,15 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
         }, cancellationToken);
     }
 
-    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(completions);
-        if (completions.Count == 0)
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Completions.Count == 0)
         {
             return ValueTask.FromResult<IReadOnlyList<JobId>>([]);
         }
 
-        return _database.WriteAsync((completions, now), static (session, state) =>
+        return _database.WriteAsync((completions: request.Completions, now: request.Now), static (session, state) =>
         {
             var now = SqliteValues.Ticks(state.now);
             List<JobId>? rejected = null;
@@ -354,7 +380,7 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
                         command.Set(2, now);
                         break;
                     default:
-                        throw new ArgumentOutOfRangeException(nameof(completions), completion.Outcome, "Unknown job outcome.");
+                        throw new ArgumentOutOfRangeException(nameof(request), completion.Outcome, "Unknown job outcome.");
                 }
 
                 command.Set(0, completion.Id.Value);
@@ -379,10 +405,11 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
         }, cancellationToken);
     }
 
-    public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ReportProgressAsync(ProgressRequest request, CancellationToken cancellationToken = default)
     {
-        JobProgress.ThrowIfOutOfRange(percent);
-        return _database.WriteAsync((lease, percent, message, now), static (session, state) =>
+        ArgumentNullException.ThrowIfNull(request);
+        JobProgress.ThrowIfOutOfRange(request.Percent);
+        return _database.WriteAsync((lease: request.Lease, percent: request.Percent, message: request.Message, now: request.Now), static (session, state) =>
         {
             var command = session.Command(ProgressSql, "@percent", "@message", "@id", "@token", "@now");
             command.Set(4, SqliteValues.Ticks(state.now));
@@ -599,6 +626,25 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
     public ValueTask<long> GetChangeVersionAsync(CancellationToken cancellationToken = default) =>
         _database.GetChangeVersionAsync(cancellationToken);
 
+    private string? NamesJson(IReadOnlyCollection<string>? names)
+    {
+        if (names is null)
+        {
+            return null;
+        }
+
+        var cached = _names;
+        if (cached is not null && ReferenceEquals(cached.Names, names))
+        {
+            return cached.Json;
+        }
+
+        // An empty set claims nothing: "[]", not the NULL that means any name.
+        var json = names.Count == 0 ? "[]" : SqliteValues.Tags([.. names])!;
+        _names = new NamesCache(names, json);
+        return json;
+    }
+
     private static EnqueueResult[] InsertAll(SqliteSession session, IReadOnlyList<NewJob> jobs, DateTimeOffset now)
     {
         var insert = session.Statement(InsertSql);
@@ -611,7 +657,7 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
         return results;
     }
 
-    private static EnqueueResult Insert(SqliteSession session, SqliteRawStatement insert, NewJob job, DateTimeOffset now)
+    private static EnqueueResult Insert(SqliteSession session, SqliteRawStatement insert, NewJob job, DateTimeOffset now, byte[]? continuationOf = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         Span<byte> batchId = stackalloc byte[16];
@@ -633,6 +679,9 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
         insert.Bind(13, SqliteValues.Tags(job.Tags));
         insert.Bind(14, batchId, isNull: !hasBatch);
         insert.Bind(15, job.TraceParent);
+        insert.Bind(16, job.OccurrenceAt?.UtcTicks);
+        insert.Bind(17, continuationOf, isNull: continuationOf is null);
+        insert.Bind(18, job.ConcurrencyLimit);
         long? created = insert.Step() ? insert.ColumnInt64(0) : null;
         insert.Reset();
         if (created is { } id)
@@ -785,10 +834,12 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
                 Tags = SqliteValues.Tags(reader, 12),
                 BatchId = SqliteValues.Batch(reader, 13),
                 TraceParent = SqliteValues.Text(reader, 14),
+                OccurrenceAt = SqliteValues.NullableInstant(reader, 15),
+                ConcurrencyLimit = reader.IsDBNull(16) ? 1 : reader.GetInt32(16),
             };
         }
 
-        var result = Insert(session, session.Statement(InsertSql), continuation, now);
+        var result = Insert(session, session.Statement(InsertSql), continuation, now, batchId);
         var update = session.Command(SetContinuationSql, "@continuation_id", "@id");
         update.Set(0, result.Id.Value);
         update.Set(1, batchId);
@@ -850,5 +901,12 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
         LastError = SqliteValues.Error(reader, 23),
         FinishedAt = SqliteValues.NullableInstant(reader, 26),
         TraceParent = SqliteValues.Text(reader, 27),
+        FirstStartedAt = SqliteValues.NullableInstant(reader, 28),
+        LastStartedAt = SqliteValues.NullableInstant(reader, 29),
+        OccurrenceAt = SqliteValues.NullableInstant(reader, 30),
+        ContinuationOf = SqliteValues.Batch(reader, 31),
+        ConcurrencyLimit = reader.GetInt32(32),
     };
+
+    private sealed record NamesCache(IReadOnlyCollection<string> Names, string Json);
 }

@@ -112,6 +112,64 @@ internal static partial class SqliteSchema
             error_stack TEXT
         ) WITHOUT ROWID;
         """,
+
+        // 2: the facts of issue 10 item 6: when attempts started, the recurring occurrence a job fires for, and the batch
+        // a continuation follows. Nullable columns: existing rows simply have no such fact.
+        """
+        ALTER TABLE jobs ADD COLUMN first_started_at INTEGER;
+        ALTER TABLE jobs ADD COLUMN last_started_at INTEGER;
+        ALTER TABLE jobs ADD COLUMN occurrence_at INTEGER;
+        ALTER TABLE jobs ADD COLUMN continuation_of BLOB;
+        ALTER TABLE batches ADD COLUMN c_occurrence_at INTEGER;
+        """,
+
+        // 3: concurrency limits of N (issue 10 item 5). A pending job with a concurrency key is claimable only while it
+        // holds one of its key's slots (key_wait = 0); the others wait (key_wait = 1) outside the claim index, so a claim
+        // never steps over jobs held back by a busy key, however many there are. Slots are kept by triggers, in the same
+        // statement as the state change, so every writer (any process, any version of this code) keeps them right:
+        // a keyed job becoming pending from anything but running takes a slot if fewer than its limit of the key's jobs
+        // hold one (pending with a slot, or running), else it waits; a slot holder leaving pending/running gives its slot
+        // to the first waiting job of the key in claim order. Counting holders reads jobs_key_holders: at most the limit.
+        """
+        ALTER TABLE jobs ADD COLUMN concurrency_limit INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE jobs ADD COLUMN key_wait INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE batches ADD COLUMN c_concurrency_limit INTEGER;
+
+        UPDATE jobs SET key_wait = 1 WHERE state = 1 AND concurrency_key IS NOT NULL AND (
+            EXISTS (SELECT 1 FROM jobs r WHERE r.concurrency_key = jobs.concurrency_key AND r.state = 2) OR
+            EXISTS (SELECT 1 FROM jobs p WHERE p.concurrency_key = jobs.concurrency_key AND p.state = 1 AND
+                (p.priority > jobs.priority OR (p.priority = jobs.priority AND (p.run_at < jobs.run_at OR (p.run_at = jobs.run_at AND p.id < jobs.id))))));
+
+        DROP INDEX jobs_claim;
+        CREATE INDEX jobs_claim ON jobs (queue, priority DESC, run_at, id) WHERE state = 1 AND key_wait = 0;
+        DROP INDEX jobs_concurrency_key;
+        CREATE INDEX jobs_key_holders ON jobs (concurrency_key) WHERE concurrency_key IS NOT NULL AND key_wait = 0 AND state IN (1, 2);
+        CREATE INDEX jobs_key_waiting ON jobs (concurrency_key, priority DESC, run_at, id) WHERE concurrency_key IS NOT NULL AND key_wait = 1 AND state = 1;
+        CREATE INDEX jobs_queue_running ON jobs (queue) WHERE state = 2;
+
+        CREATE TRIGGER jobs_key_take_on_insert AFTER INSERT ON jobs
+        WHEN new.concurrency_key IS NOT NULL AND new.state = 1
+        BEGIN
+            UPDATE jobs SET key_wait = 1 WHERE id = new.id AND (SELECT count(*) FROM jobs h
+                WHERE h.concurrency_key = new.concurrency_key AND h.key_wait = 0 AND h.state IN (1, 2) AND h.id <> new.id) >= new.concurrency_limit;
+        END;
+
+        CREATE TRIGGER jobs_key_take AFTER UPDATE OF state ON jobs
+        WHEN new.concurrency_key IS NOT NULL AND new.state = 1 AND old.state NOT IN (1, 2)
+        BEGIN
+            UPDATE jobs SET key_wait = ((SELECT count(*) FROM jobs h
+                WHERE h.concurrency_key = new.concurrency_key AND h.key_wait = 0 AND h.state IN (1, 2) AND h.id <> new.id) >= new.concurrency_limit)
+            WHERE id = new.id;
+        END;
+
+        CREATE TRIGGER jobs_key_give AFTER UPDATE OF state ON jobs
+        WHEN old.concurrency_key IS NOT NULL AND old.key_wait = 0 AND old.state IN (1, 2) AND new.state NOT IN (1, 2)
+        BEGIN
+            UPDATE jobs SET key_wait = 0 WHERE id = (SELECT w.id FROM jobs w
+                WHERE w.concurrency_key = old.concurrency_key AND w.key_wait = 1 AND w.state = 1 ORDER BY w.priority DESC, w.run_at, w.id LIMIT 1)
+            AND (SELECT count(*) FROM jobs h WHERE h.concurrency_key = old.concurrency_key AND h.key_wait = 0 AND h.state IN (1, 2)) < concurrency_limit;
+        END;
+        """,
     ];
 
     /// <summary>The schema version this assembly writes.</summary>

@@ -59,7 +59,7 @@ public class ClaimCompleteBenchmarks
                 _completions.Add(JobCompletion.Succeeded(job.Id, job.LeaseToken));
             }
 
-            await _stores.Jobs.CompleteAsync(_completions, now).ConfigureAwait(false);
+            await _stores.Jobs.CompleteAsync(new CompleteRequest { Completions = _completions, Now = now }).ConfigureAwait(false);
             _pending -= claimed.Count;
         }
     }

@@ -38,7 +38,7 @@ internal static class ClaimProbe
                 completions.Add(JobCompletion.Succeeded(job.Id, job.LeaseToken));
             }
 
-            await stores.Jobs.CompleteAsync(completions, DateTimeOffset.UtcNow).ConfigureAwait(false);
+            await stores.Jobs.CompleteAsync(new CompleteRequest { Completions = completions, Now = DateTimeOffset.UtcNow }).ConfigureAwait(false);
             claimUs += Stopwatch.GetElapsedTime(started, claimedAt).TotalMicroseconds;
             completeUs += Stopwatch.GetElapsedTime(claimedAt).TotalMicroseconds;
         }

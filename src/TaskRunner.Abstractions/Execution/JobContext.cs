@@ -24,6 +24,19 @@ public abstract class JobContext
     /// <summary>The batch, if any.</summary>
     public abstract BatchId? BatchId { get; }
 
+    /// <summary>The lease (fencing) token of this attempt: it grows with every claim of the job, so a handler can pass it to
+    /// other systems and have them refuse writes carrying a smaller token than one they have seen (a worker that lost
+    /// its lease holds a smaller token than the worker that took the job over).</summary>
+    public abstract long LeaseToken { get; }
+
+    /// <summary>The occurrence of a recurring schedule this job runs for (the cron instant; the trigger time of a manual
+    /// run); <see langword="null"/> for a job that no schedule created.</summary>
+    public abstract DateTimeOffset? OccurrenceAt { get; }
+
+    /// <summary>The batch whose continuation this job is, so it can read that batch's results; <see langword="null"/> for
+    /// other jobs.</summary>
+    public abstract BatchId? ContinuationOf { get; }
+
     /// <summary>The DI scope of this execution.</summary>
     public abstract IServiceProvider Services { get; }
 

@@ -45,6 +45,12 @@ public sealed class ClaimedJob
     /// <summary>The batch, if any.</summary>
     public BatchId? BatchId { get; init; }
 
+    /// <summary>The occurrence of a recurring schedule this job was created for (<see cref="NewJob.OccurrenceAt"/>).</summary>
+    public DateTimeOffset? OccurrenceAt { get; init; }
+
+    /// <summary>The batch whose continuation this job is; <see langword="null"/> for other jobs.</summary>
+    public BatchId? ContinuationOf { get; init; }
+
     /// <summary>The trace context captured at enqueue.</summary>
     public string? TraceParent { get; init; }
 }

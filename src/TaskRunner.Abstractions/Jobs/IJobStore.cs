@@ -29,26 +29,32 @@ public interface IJobStore
 
     /// <summary>Atomically claims up to <see cref="ClaimRequest.MaxCount"/> due jobs of one queue, ordered by priority
     /// (highest first), then run-at, then id. Due means pending, or scheduled or failed with run-at at or before now.
-    /// Skips jobs whose concurrency key is held by a running job, and takes at most one job per concurrency key.
+    /// Only jobs named in <see cref="ClaimRequest.JobNames"/> are claimed, when it is set; others stay pending, untouched.
+    /// A job with a concurrency key is claimed only while fewer than its <see cref="NewJob.ConcurrencyLimit"/> jobs with
+    /// that key are running (counting those this claim takes), and no more jobs of the queue are claimed than
+    /// <see cref="ClaimRequest.QueueLimit"/> less those of the queue running already. Jobs held back by a key must not
+    /// make the claim slower: a backend keeps them out of the claim's path (SQLite marks them waiting, outside its claim
+    /// index; the in-memory store queues them per key), so claim cost stays flat however many wait behind a busy key.
     /// Each claimed job becomes <see cref="JobState.Running"/> with the owner, a lease expiry, a lease token greater
     /// than any it had before, and its attempt count incremented.</summary>
     ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Extends the leases that are still held at <paramref name="now"/> (see the remarks on this interface) to
-    /// <paramref name="leaseExpiresAt"/>. A lease whose expiry has passed is reported lost, even before recovery ran.</summary>
+    /// <summary>Extends the leases that are still held at <see cref="HeartbeatRequest.Now"/> (see the remarks on this
+    /// interface) to <see cref="HeartbeatRequest.LeaseExpiresAt"/>. A lease whose expiry has passed is reported lost, even
+    /// before recovery ran.</summary>
     /// <returns>Which leases were lost and which held jobs have a cancellation request.</returns>
-    ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default);
+    ValueTask<HeartbeatResult> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Applies worker reports, each only if its lease is still held at <paramref name="now"/> (running under its
-    /// lease token, expiry not passed). When a report
-    /// finishes the last unfinished job of a batch, the batch's continuation is enqueued, once.</summary>
+    /// <summary>Applies worker reports, each only if its lease is still held at <see cref="CompleteRequest.Now"/> (running
+    /// under its lease token, expiry not passed). When a report finishes the last unfinished job of a batch, the batch's
+    /// continuation is enqueued, once.</summary>
     /// <returns>The ids of the reports that were rejected because the lease was no longer held (usually empty).</returns>
-    ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default);
+    ValueTask<IReadOnlyList<JobId>> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores progress for a running job, if the lease is still held at <paramref name="now"/>.</summary>
+    /// <summary>Stores progress for a running job, if the lease is still held at <see cref="ProgressRequest.Now"/>.</summary>
     /// <returns>Whether the lease is still held.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="percent"/> is outside 0 to 100 (<see cref="JobProgress"/>).</exception>
-    ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default);
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="ProgressRequest.Percent"/> is outside 0 to 100 (<see cref="JobProgress"/>).</exception>
+    ValueTask<bool> ReportProgressAsync(ProgressRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Returns running jobs whose lease expired before <paramref name="now"/> (<c>LeaseExpiresAt &lt; now</c>, the
     /// same instant their lease stops being held) to <see cref="JobState.Pending"/>

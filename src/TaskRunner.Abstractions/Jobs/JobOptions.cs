@@ -30,6 +30,11 @@ public sealed class JobOptions
     /// <summary>See <see cref="NewJob.ConcurrencyKey"/>.</summary>
     public string? ConcurrencyKey { get; init; }
 
+    /// <summary>How many jobs with <see cref="ConcurrencyKey"/> may run at once across all processes
+    /// (<see cref="NewJob.ConcurrencyLimit"/>).</summary>
+    /// <value>Defaults to 1. Range 1–10000.</value>
+    public int? ConcurrencyLimit { get; init; }
+
     /// <summary>Labels stored with the job.</summary>
     public IReadOnlyList<string>? Tags { get; init; }
 }

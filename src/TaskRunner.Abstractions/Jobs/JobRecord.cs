@@ -45,19 +45,34 @@ public sealed class JobRecord
     /// <summary>The concurrency key, if any.</summary>
     public string? ConcurrencyKey { get; init; }
 
+    /// <summary>How many jobs with <see cref="ConcurrencyKey"/> may run at once (<see cref="NewJob.ConcurrencyLimit"/>).</summary>
+    public int ConcurrencyLimit { get; init; } = 1;
+
     /// <summary>The tags.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
 
     /// <summary>The batch, if any.</summary>
     public BatchId? BatchId { get; init; }
 
-    /// <summary>The worker holding or last holding the lease.</summary>
+    /// <summary>When the job was first claimed (its first attempt started); <see langword="null"/> until then.</summary>
+    public DateTimeOffset? FirstStartedAt { get; init; }
+
+    /// <summary>When the job was last claimed (its latest attempt started); <see langword="null"/> until then.</summary>
+    public DateTimeOffset? LastStartedAt { get; init; }
+
+    /// <summary>The occurrence of a recurring schedule this job was created for (<see cref="NewJob.OccurrenceAt"/>).</summary>
+    public DateTimeOffset? OccurrenceAt { get; init; }
+
+    /// <summary>The batch whose continuation this job is; <see langword="null"/> for other jobs.</summary>
+    public BatchId? ContinuationOf { get; init; }
+
+    /// <summary>The lease owner: the worker holding or last holding the lease (<see cref="ClaimRequest.Owner"/>).</summary>
     public string? Owner { get; init; }
 
     /// <summary>The lease token of the current or last claim; grows with every claim.</summary>
     public long LeaseToken { get; init; }
 
-    /// <summary>When the current lease expires.</summary>
+    /// <summary>When the current lease expires; <see langword="null"/> unless the job is running.</summary>
     public DateTimeOffset? LeaseExpiresAt { get; init; }
 
     /// <summary>Whether cancellation was requested while running.</summary>

@@ -33,14 +33,23 @@ public sealed class NewJob
     /// The scheduler uses it for its occurrence keys, so an occurrence fires once across all nodes.</summary>
     public string? IdempotencyKey { get; init; }
 
-    /// <summary>At most one job with this key runs at a time, across all processes sharing the store.</summary>
+    /// <summary>At most <see cref="ConcurrencyLimit"/> jobs with this key run at a time, across all processes sharing the store.</summary>
     public string? ConcurrencyKey { get; init; }
+
+    /// <summary>How many jobs with <see cref="ConcurrencyKey"/> may run at once, across all processes (1 or more). Jobs of
+    /// one key should share one limit: a job takes a slot of its key while fewer than its own limit hold one.</summary>
+    /// <value>Defaults to 1.</value>
+    public int ConcurrencyLimit { get; init; } = 1;
 
     /// <summary>Free-form labels, stored and queryable.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
 
     /// <summary>The batch the job belongs to, if any.</summary>
     public BatchId? BatchId { get; init; }
+
+    /// <summary>The occurrence of a recurring schedule this job was created for (the cron instant, or the trigger time of a
+    /// manual run); <see langword="null"/> for other jobs. Handlers read it as <see cref="JobContext.OccurrenceAt"/>.</summary>
+    public DateTimeOffset? OccurrenceAt { get; init; }
 
     /// <summary>The W3C trace context of the enqueuing activity, so execution continues its trace.</summary>
     public string? TraceParent { get; init; }

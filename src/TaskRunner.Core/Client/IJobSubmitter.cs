@@ -9,8 +9,9 @@ internal interface IJobSubmitter
     /// <param name="payload">UTF-8 JSON.</param>
     /// <param name="options">Per-job settings; unset ones come from the registration.</param>
     /// <param name="idempotencyKey">See <see cref="NewJob.IdempotencyKey"/>.</param>
+    /// <param name="occurrenceAt">See <see cref="NewJob.OccurrenceAt"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    ValueTask<EnqueueResult> SubmitAsync(string jobName, ReadOnlyMemory<byte> payload, JobOptions? options, string? idempotencyKey, CancellationToken cancellationToken);
+    ValueTask<EnqueueResult> SubmitAsync(string jobName, ReadOnlyMemory<byte> payload, JobOptions? options, string? idempotencyKey, DateTimeOffset? occurrenceAt, CancellationToken cancellationToken);
 
     /// <summary>Tells the local pollers that a stored job has become due (a delayed job's time has come).</summary>
     void Wake();

@@ -114,10 +114,16 @@ internal sealed class JobClient(
     public ValueTask<int> PurgeDeadLettersAsync(DateTimeOffset? finishedBefore = null, CancellationToken cancellationToken = default) =>
         store.PurgeAsync(new PurgeRequest { State = JobState.DeadLettered, FinishedBefore = finishedBefore, MaxCount = int.MaxValue }, cancellationToken);
 
-    async ValueTask<EnqueueResult> IJobSubmitter.SubmitAsync(string jobName, ReadOnlyMemory<byte> payload, JobOptions? options, string? idempotencyKey, CancellationToken cancellationToken)
+    async ValueTask<EnqueueResult> IJobSubmitter.SubmitAsync(string jobName, ReadOnlyMemory<byte> payload, JobOptions? options, string? idempotencyKey, DateTimeOffset? occurrenceAt, CancellationToken cancellationToken)
     {
         CheckPayloadSize(payload.Length);
-        return (await StoreAsync([Build(registry.Get(jobName), payload, options, null, idempotencyKey)], cancellationToken).ConfigureAwait(false))[0];
+        var job = Build(registry.Get(jobName), payload, options, null, idempotencyKey);
+        if (occurrenceAt is not null)
+        {
+            job = CopyWithOccurrence(job, occurrenceAt.Value);
+        }
+
+        return (await StoreAsync([job], cancellationToken).ConfigureAwait(false))[0];
     }
 
     void IJobSubmitter.Wake() => signals.WakeAll();
@@ -222,6 +228,12 @@ internal sealed class JobClient(
             throw new ArgumentOutOfRangeException(nameof(options), t, $"Timeout of job '{registration.Name}' is {t}; it must be positive.");
         }
 
+        var concurrencyLimit = options?.ConcurrencyLimit ?? defaults.ConcurrencyLimit ?? 1;
+        if (concurrencyLimit is < 1 or > 10_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), concurrencyLimit, $"ConcurrencyLimit of job '{registration.Name}' is {concurrencyLimit}; it must be between 1 and 10000.");
+        }
+
         var delay = options?.Delay ?? defaults.Delay;
         if (delay is { } d && d < TimeSpan.Zero)
         {
@@ -239,12 +251,32 @@ internal sealed class JobClient(
             Timeout = timeout,
             UniqueKey = CheckKey(options?.UniqueKey ?? defaults.UniqueKey, "UniqueKey"),
             ConcurrencyKey = CheckKey(options?.ConcurrencyKey ?? defaults.ConcurrencyKey, "ConcurrencyKey"),
+            ConcurrencyLimit = concurrencyLimit,
             IdempotencyKey = CheckKey(idempotencyKey, "IdempotencyKey"),
             Tags = options?.Tags ?? defaults.Tags ?? [],
             BatchId = batchId,
             TraceParent = Activity.Current?.Id,
         };
     }
+
+    private static NewJob CopyWithOccurrence(NewJob job, DateTimeOffset occurrenceAt) => new()
+    {
+        Name = job.Name,
+        Payload = job.Payload,
+        Queue = job.Queue,
+        Priority = job.Priority,
+        RunAt = job.RunAt,
+        MaxAttempts = job.MaxAttempts,
+        Timeout = job.Timeout,
+        UniqueKey = job.UniqueKey,
+        ConcurrencyKey = job.ConcurrencyKey,
+        ConcurrencyLimit = job.ConcurrencyLimit,
+        IdempotencyKey = job.IdempotencyKey,
+        Tags = job.Tags,
+        BatchId = job.BatchId,
+        TraceParent = job.TraceParent,
+        OccurrenceAt = occurrenceAt,
+    };
 
     private static string? CheckKey(string? key, string option) =>
         key is not null && (key.Length is 0 or > MaxKeyLength)

@@ -124,7 +124,7 @@ internal sealed class CompletionWriter
 
         try
         {
-            rejected = await _runner.Store.CompleteAsync(_completions, _runner.TimeProvider.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            rejected = await _runner.Store.CompleteAsync(new CompleteRequest { Completions = _completions, Now = _runner.TimeProvider.GetUtcNow() }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (tries + 1 < MaxTries && ex is not OperationCanceledException)
         {

@@ -119,7 +119,7 @@ internal sealed class HeldLeases(RunnerServices runner)
     {
         var now = runner.TimeProvider.GetUtcNow();
         var expiresAt = now + runner.Options.LeaseDuration;
-        var result = await runner.Store.HeartbeatAsync(leases, expiresAt, now, cancellationToken).ConfigureAwait(false);
+        var result = await runner.Store.HeartbeatAsync(new HeartbeatRequest { Leases = leases, LeaseExpiresAt = expiresAt, Now = now }, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             var lost = result.Lost.Count == 0 ? null : result.Lost.ToHashSet();

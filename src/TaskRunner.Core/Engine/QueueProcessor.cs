@@ -176,6 +176,8 @@ internal sealed class QueueProcessor : IDisposable
                     Owner = _runner.Node.Id,
                     Now = _runner.TimeProvider.GetUtcNow(),
                     LeaseDuration = _runner.Options.LeaseDuration,
+                    JobNames = _runner.Options.ClaimAnyJobName ? null : _runner.Registry.Names,
+                    QueueLimit = _queue.ClusterConcurrency,
                 };
                 var claimStarted = _runner.TimeProvider.GetTimestamp();
                 var jobs = await _pipeline.ExecuteAsync(

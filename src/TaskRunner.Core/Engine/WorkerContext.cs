@@ -47,6 +47,12 @@ internal sealed class WorkerContext(RunnerServices runner) : JobContext, IDispos
 
     public override BatchId? BatchId => Job.BatchId;
 
+    public override long LeaseToken => Job.LeaseToken;
+
+    public override DateTimeOffset? OccurrenceAt => Job.OccurrenceAt;
+
+    public override BatchId? ContinuationOf => Job.ContinuationOf;
+
     public override IServiceProvider Services => _services ?? throw new InvalidOperationException("No job is running in this context.");
 
     public override CancellationToken CancellationToken => _cancellation.Token;
@@ -120,7 +126,7 @@ internal sealed class WorkerContext(RunnerServices runner) : JobContext, IDispos
         JobProgress.ThrowIfOutOfRange(percent);
         var job = Job;
         var now = runner.TimeProvider.GetUtcNow();
-        var held = await runner.Store.ReportProgressAsync(new JobLease(job.Id, job.LeaseToken), percent, message, now, CancellationToken).ConfigureAwait(false);
+        var held = await runner.Store.ReportProgressAsync(new ProgressRequest { Lease = new JobLease(job.Id, job.LeaseToken), Percent = percent, Message = message, Now = now }, CancellationToken).ConfigureAwait(false);
         if (!held)
         {
             TryCancel(job.Id, CancelReason.LeaseLost);

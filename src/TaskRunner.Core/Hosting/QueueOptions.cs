@@ -24,6 +24,11 @@ public sealed class QueueOptions
     /// <value>Defaults to 0. Range 0–1000.</value>
     public int Prefetch { get; set; }
 
+    /// <summary>The most jobs of this queue running at once across all processes sharing the store (a cluster-wide cap,
+    /// enforced in the claim); <see langword="null"/> for none, each process then bounded by <see cref="Concurrency"/> only.</summary>
+    /// <value>Defaults to <see langword="null"/>. Range 1–100000.</value>
+    public int? ClusterConcurrency { get; set; }
+
     /// <summary>The queue's share of the global concurrency limit when queues compete for it.</summary>
     /// <value>Defaults to 1. Range 1–100.</value>
     public int Weight { get; set; } = 1;

@@ -17,6 +17,13 @@ public sealed class TaskRunnerOptions
     /// <value>Defaults to <see langword="null"/>. Range 1–4096.</value>
     public int? GlobalConcurrency { get; set; }
 
+    /// <summary>Whether this process claims jobs of any name, also those it has no handler for, and dead-letters those
+    /// at once as <c>HandlerNotRegistered</c> (fail fast on a misspelt or removed job, when every worker runs the same
+    /// build). By default a process claims only the job names it has handlers for, so a job no worker here can run stays
+    /// pending for one that can (rolling deploys: an old worker leaves a new job type alone).</summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool ClaimAnyJobName { get; set; }
+
     /// <summary>How long a claimed job's lease lasts without a heartbeat. A crashed worker's jobs are recovered after it.</summary>
     /// <value>Defaults to 30 seconds. Range 1 second – 1 hour.</value>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);

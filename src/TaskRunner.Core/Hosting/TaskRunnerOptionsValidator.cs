@@ -33,6 +33,7 @@ internal sealed class TaskRunnerOptionsValidator : IValidateOptions<TaskRunnerOp
     internal static readonly OptionRange<int> QueueBatchSize = new(nameof(QueueOptions.BatchSize), 1, 1000);
     internal static readonly OptionRange<int> QueuePrefetch = new(nameof(QueueOptions.Prefetch), 0, 1000);
     internal static readonly OptionRange<int> QueueWeight = new(nameof(QueueOptions.Weight), 1, 100);
+    internal static readonly OptionRange<int> QueueClusterConcurrency = new(nameof(QueueOptions.ClusterConcurrency), 1, 100_000);
 
     public ValidateOptionsResult Validate(string? name, TaskRunnerOptions options)
     {
@@ -86,6 +87,10 @@ internal sealed class TaskRunnerOptionsValidator : IValidateOptions<TaskRunnerOp
             QueueBatchSize.Check(queue.BatchSize, failures, prefix);
             QueuePrefetch.Check(queue.Prefetch, failures, prefix);
             QueueWeight.Check(queue.Weight, failures, prefix);
+            if (queue.ClusterConcurrency is { } cluster)
+            {
+                QueueClusterConcurrency.Check(cluster, failures, prefix);
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -22,6 +22,10 @@ public sealed class JobRegistrationOptions
     /// <summary>A concurrency key applied to every job of this kind (one at a time across all processes).</summary>
     public string? ConcurrencyKey { get; set; }
 
+    /// <summary>How many jobs with <see cref="ConcurrencyKey"/> may run at once across all processes.</summary>
+    /// <value>Defaults to 1. Range 1–10000.</value>
+    public int? ConcurrencyLimit { get; set; }
+
     /// <summary>Tags applied to every job of this kind.</summary>
     public IReadOnlyList<string>? Tags { get; set; }
 
@@ -32,6 +36,7 @@ public sealed class JobRegistrationOptions
         MaxAttempts = MaxAttempts,
         Timeout = Timeout,
         ConcurrencyKey = ConcurrencyKey,
+        ConcurrencyLimit = ConcurrencyLimit,
         Tags = Tags,
     };
 }

@@ -5,6 +5,7 @@ internal sealed class JobRegistry
 {
     private readonly Dictionary<string, JobRegistration> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, JobRegistration?> _byPayload = [];
+    private HashSet<string>? _names;
 
     public JobRegistry(IEnumerable<JobRegistration> registrations)
     {
@@ -30,6 +31,9 @@ internal sealed class JobRegistry
     }
 
     public IEnumerable<JobRegistration> All => _byName.Values;
+
+    /// <summary>The registered job names, one set for the runner's life: claims pass it as <see cref="ClaimRequest.JobNames"/>.</summary>
+    public IReadOnlySet<string> Names => _names ??= new HashSet<string>(_byName.Keys, StringComparer.Ordinal);
 
     public bool TryGet(string name, out JobRegistration registration) => _byName.TryGetValue(name, out registration!);
 

@@ -122,7 +122,8 @@ internal sealed class RecurringJobs : IRecurringJobs
 
         // A key of its own: a manual run must neither collide with nor suppress a regular occurrence.
         var key = string.Create(CultureInfo.InvariantCulture, $"schedule:{name}:trigger:{Guid.NewGuid():N}");
-        var result = await _submitter.SubmitAsync(schedule.JobName, schedule.Payload, JobOptionsFor(schedule), key, cancellationToken).ConfigureAwait(false);
+        // A manual run's occurrence is the instant it was triggered.
+        var result = await _submitter.SubmitAsync(schedule.JobName, schedule.Payload, JobOptionsFor(schedule), key, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return result.Id;
     }
 

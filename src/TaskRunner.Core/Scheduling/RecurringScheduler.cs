@@ -193,7 +193,7 @@ internal sealed class RecurringScheduler : BackgroundService
         var options = RecurringJobs.JobOptionsFor(schedule);
         foreach (var occurrence in plan.Fire)
         {
-            var result = await _submitter.SubmitAsync(schedule.JobName, schedule.Payload, options, RecurringJobs.OccurrenceKey(name, occurrence), cancellationToken).ConfigureAwait(false);
+            var result = await _submitter.SubmitAsync(schedule.JobName, schedule.Payload, options, RecurringJobs.OccurrenceKey(name, occurrence), occurrence, cancellationToken).ConfigureAwait(false);
             SchedulerLog.OccurrenceFired(_logger, name, occurrence, result.Id, result.Created);
         }
 

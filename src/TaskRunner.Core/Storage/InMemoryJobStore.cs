@@ -4,6 +4,9 @@ namespace TaskRunner.Storage;
 /// The in-memory job store: a product feature for single-process hosts and tests of host code, not durable.
 /// One lock guards everything; due jobs wait in a heap per queue ordered by (priority desc, run-at, id) and delayed
 /// ones in a heap by run-at, so claim cost stays logarithmic in the number of queued jobs.
+/// A job with a concurrency key enters its queue's heap only once it holds one of its key's slots (fewer than its limit
+/// of the key's jobs are pending-with-a-slot or running); the others wait in the key's own heap, in claim order, and the
+/// first of them takes the slot a job gives up. So a claim never steps over jobs held back by a busy key.
 /// </summary>
 internal sealed class InMemoryJobStore : IJobStore
 {
@@ -14,7 +17,8 @@ internal sealed class InMemoryJobStore : IJobStore
     private readonly HashSet<Entry> _running = [];
     private readonly Dictionary<string, Entry> _uniqueKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Entry> _idempotencyKeys = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _heldConcurrencyKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KeySlots> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _runningByQueue = new(StringComparer.Ordinal);
     private readonly Dictionary<BatchId, Batch> _batches = [];
     private readonly List<Entry> _skipped = [];
     private readonly List<ClaimedJob> _claimed = [];
@@ -78,16 +82,23 @@ internal sealed class InMemoryJobStore : IJobStore
                 return new([]);
             }
 
-            while (_claimed.Count < request.MaxCount && heap.TryDequeue(out var entry, out _))
+            var names = NameSet(request.JobNames);
+            var maxCount = request.MaxCount;
+            if (request.QueueLimit is { } queueLimit)
+            {
+                maxCount = Math.Min(maxCount, queueLimit - _runningByQueue.GetValueOrDefault(request.Queue));
+            }
+
+            while (_claimed.Count < maxCount && heap.TryDequeue(out var entry, out _))
             {
                 if (entry.State != JobState.Pending || entry.InDueHeap == false)
                 {
                     continue; // stale heap entry: cancelled or otherwise moved on since it was queued
                 }
 
-                if (entry.ConcurrencyKey is { } key && !_heldConcurrencyKeys.Add(key))
+                if (names is not null && !names.Contains(entry.Name))
                 {
-                    _skipped.Add(entry);
+                    _skipped.Add(entry); // another worker's job: left pending, in place
                     continue;
                 }
 
@@ -97,8 +108,10 @@ internal sealed class InMemoryJobStore : IJobStore
                 entry.LeaseToken++;
                 entry.Owner = request.Owner;
                 entry.LeaseExpiresAt = expires;
+                entry.MarkStarted(request.Now);
                 entry.CancellationRequested = false;
                 _running.Add(entry);
+                _runningByQueue[entry.Queue] = _runningByQueue.GetValueOrDefault(entry.Queue) + 1;
                 _claimed.Add(entry.ToClaimed());
             }
 
@@ -118,9 +131,10 @@ internal sealed class InMemoryJobStore : IJobStore
         return new(claimed);
     }
 
-    public ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<HeartbeatResult> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(leases);
+        ArgumentNullException.ThrowIfNull(request);
+        var (leases, leaseExpiresAt, now) = (request.Leases, request.LeaseExpiresAt, request.Now);
         List<JobId>? lost = null;
         List<JobId>? cancel = null;
         lock (_gate)
@@ -147,9 +161,10 @@ internal sealed class InMemoryJobStore : IJobStore
             : new HeartbeatResult { Lost = lost ?? [], CancellationRequested = cancel ?? [] });
     }
 
-    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<JobId>> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(completions);
+        ArgumentNullException.ThrowIfNull(request);
+        var (completions, now) = (request.Completions, request.Now);
         List<JobId>? rejected = null;
         lock (_gate)
         {
@@ -170,18 +185,19 @@ internal sealed class InMemoryJobStore : IJobStore
         return new(rejected is null ? [] : rejected);
     }
 
-    public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ReportProgressAsync(ProgressRequest request, CancellationToken cancellationToken = default)
     {
-        JobProgress.ThrowIfOutOfRange(percent);
+        ArgumentNullException.ThrowIfNull(request);
+        JobProgress.ThrowIfOutOfRange(request.Percent);
         lock (_gate)
         {
-            if (!TryGetHeld(lease, now, out var entry))
+            if (!TryGetHeld(request.Lease, request.Now, out var entry))
             {
                 return new(false);
             }
 
-            entry.ProgressPercent = percent;
-            entry.ProgressMessage = message;
+            entry.ProgressPercent = request.Percent;
+            entry.ProgressMessage = request.Message;
             return new(true);
         }
     }
@@ -393,7 +409,7 @@ internal sealed class InMemoryJobStore : IJobStore
     public ValueTask<long> GetChangeVersionAsync(CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("The in-memory job store does not track a change version; it lives in one process, whose enqueues wake its pollers directly.");
 
-    private EnqueueResult Insert(NewJob job, DateTimeOffset now, BatchId? batchId = null)
+    private EnqueueResult Insert(NewJob job, DateTimeOffset now, BatchId? batchId = null, BatchId? continuationOf = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (job.IdempotencyKey is { } idempotencyKey && _idempotencyKeys.TryGetValue(idempotencyKey, out var sameOccurrence))
@@ -406,7 +422,7 @@ internal sealed class InMemoryJobStore : IJobStore
             return new EnqueueResult(new JobId(active.Id), Created: false);
         }
 
-        var entry = new Entry(++_nextId, job, now, batchId ?? job.BatchId);
+        var entry = new Entry(++_nextId, job, now, batchId ?? job.BatchId) { ContinuationOf = continuationOf };
         _jobs.Add(entry.Id, entry);
         if (entry.IdempotencyKey is { } ik)
         {
@@ -468,6 +484,13 @@ internal sealed class InMemoryJobStore : IJobStore
         }
     }
 
+    private static IReadOnlySet<string>? NameSet(IReadOnlyCollection<string>? names) => names switch
+    {
+        null => null,
+        IReadOnlySet<string> set => set,
+        _ => new HashSet<string>(names, StringComparer.Ordinal),
+    };
+
     // The contract's one rule (IJobStore remarks): held until the expiry has passed, the instant recovery may take it.
     private bool TryGetHeld(JobLease lease, DateTimeOffset now, out Entry entry) =>
         _jobs.TryGetValue(lease.Id.Value, out entry!)
@@ -492,6 +515,32 @@ internal sealed class InMemoryJobStore : IJobStore
     private void MakeDue(Entry entry)
     {
         SetState(entry, JobState.Pending);
+
+        // A keyed job coming back from running (released, recovered) keeps its slot; any other needs one.
+        if (entry.ConcurrencyKey is { } key && !entry.HoldsKeySlot)
+        {
+            if (!_keys.TryGetValue(key, out var slots))
+            {
+                slots = new KeySlots();
+                _keys.Add(key, slots);
+            }
+
+            if (slots.Held >= entry.ConcurrencyLimit)
+            {
+                entry.WaitsForKey = true;
+                slots.Waiting.Enqueue(entry, entry.DueOrder);
+                return;
+            }
+
+            slots.Held++;
+            entry.HoldsKeySlot = true;
+        }
+
+        EnterDueHeap(entry);
+    }
+
+    private void EnterDueHeap(Entry entry)
+    {
         entry.InDueHeap = true;
         if (!_due.TryGetValue(entry.Queue, out var heap))
         {
@@ -511,9 +560,39 @@ internal sealed class InMemoryJobStore : IJobStore
     private void LeaveRunning(Entry entry)
     {
         _running.Remove(entry);
-        if (entry.ConcurrencyKey is { } key)
+        _runningByQueue[entry.Queue]--;
+    }
+
+    /// <summary>Gives up <paramref name="entry"/>'s key slot; the first waiting jobs of the key, in claim order, take the
+    /// freed room (one, when the key's jobs share a limit).</summary>
+    private void ReleaseKeySlot(Entry entry)
+    {
+        entry.HoldsKeySlot = false;
+        var slots = _keys[entry.ConcurrencyKey!];
+        slots.Held--;
+        while (slots.Waiting.TryPeek(out var next, out _))
         {
-            _heldConcurrencyKeys.Remove(key);
+            if (!next.WaitsForKey || next.State != JobState.Pending)
+            {
+                slots.Waiting.Dequeue(); // stale: cancelled since it began to wait
+                continue;
+            }
+
+            if (slots.Held >= next.ConcurrencyLimit)
+            {
+                break;
+            }
+
+            slots.Waiting.Dequeue();
+            next.WaitsForKey = false;
+            next.HoldsKeySlot = true;
+            slots.Held++;
+            EnterDueHeap(next);
+        }
+
+        if (slots.Held == 0 && slots.Waiting.Count == 0)
+        {
+            _keys.Remove(entry.ConcurrencyKey!);
         }
     }
 
@@ -534,6 +613,15 @@ internal sealed class InMemoryJobStore : IJobStore
 
     private void SetState(Entry entry, JobState state)
     {
+        if (state is not (JobState.Pending or JobState.Running))
+        {
+            entry.WaitsForKey = false;
+            if (entry.HoldsKeySlot)
+            {
+                ReleaseKeySlot(entry);
+            }
+        }
+
         if (entry.BatchId is { } batchId && _batches.TryGetValue(batchId, out var batch))
         {
             batch.Counts[(int)entry.State]--;
@@ -559,7 +647,7 @@ internal sealed class InMemoryJobStore : IJobStore
         batch.ContinuationReleased = true;
         if (batch.Continuation is { } continuation)
         {
-            batch.ContinuationId = Insert(continuation, now).Id;
+            batch.ContinuationId = Insert(continuation, now, continuationOf: batchId).Id;
         }
     }
 
@@ -588,6 +676,15 @@ internal sealed class InMemoryJobStore : IJobStore
             c = RunAtTicks.CompareTo(other.RunAtTicks);
             return c != 0 ? c : Id.CompareTo(other.Id);
         }
+    }
+
+    /// <summary>A concurrency key's slots: how many of its jobs hold one (pending in a queue heap, or running), and the
+    /// pending ones waiting for one, in claim order.</summary>
+    private sealed class KeySlots
+    {
+        public int Held { get; set; }
+
+        public PriorityQueue<Entry, DueOrder> Waiting { get; } = new();
     }
 
     private sealed class Batch(NewJob? continuation)
@@ -621,6 +718,9 @@ internal sealed class InMemoryJobStore : IJobStore
         private long _runAt = job.RunAt.UtcTicks; // kept as given: claim order uses it
         private long _leaseExpiresAt;
         private long _finishedAt = None;
+        private long _firstStartedAt = None;
+        private long _lastStartedAt = None;
+        private readonly long _occurrenceAt = job.OccurrenceAt?.UtcTicks ?? None;
         private int _progressPercent = int.MinValue;
         private ReadOnlyMemory<byte> _result;
         private bool _hasResult;
@@ -642,6 +742,12 @@ internal sealed class InMemoryJobStore : IJobStore
         public string? IdempotencyKey { get; } = job.IdempotencyKey;
 
         public string? ConcurrencyKey { get; } = job.ConcurrencyKey;
+
+        public int ConcurrencyLimit { get; } = job.ConcurrencyLimit;
+
+        public bool HoldsKeySlot { get; set; }
+
+        public bool WaitsForKey { get; set; }
 
         public IReadOnlyList<string> Tags { get; } = job.Tags;
 
@@ -691,11 +797,28 @@ internal sealed class InMemoryJobStore : IJobStore
             set => _finishedAt = value?.UtcTicks ?? None;
         }
 
+        public DateTimeOffset? FirstStartedAt => _firstStartedAt == None ? null : new DateTimeOffset(_firstStartedAt, TimeSpan.Zero);
+
+        public DateTimeOffset? LastStartedAt => _lastStartedAt == None ? null : new DateTimeOffset(_lastStartedAt, TimeSpan.Zero);
+
+        public DateTimeOffset? OccurrenceAt => _occurrenceAt == None ? null : new DateTimeOffset(_occurrenceAt, TimeSpan.Zero);
+
+        public BatchId? ContinuationOf { get; init; }
+
         public bool InDueHeap { get; set; }
 
         public bool InDelayedHeap { get; set; }
 
         public DueOrder DueOrder => new(-Priority, _runAt, Id);
+
+        public void MarkStarted(DateTimeOffset now)
+        {
+            _lastStartedAt = now.UtcTicks;
+            if (_firstStartedAt == None)
+            {
+                _firstStartedAt = _lastStartedAt;
+            }
+        }
 
         public ClaimedJob ToClaimed() => new()
         {
@@ -713,6 +836,8 @@ internal sealed class InMemoryJobStore : IJobStore
             ConcurrencyKey = ConcurrencyKey,
             Tags = Tags,
             BatchId = BatchId,
+            OccurrenceAt = OccurrenceAt,
+            ContinuationOf = ContinuationOf,
             TraceParent = TraceParent,
         };
 
@@ -732,6 +857,7 @@ internal sealed class InMemoryJobStore : IJobStore
             UniqueKey = UniqueKey,
             IdempotencyKey = IdempotencyKey,
             ConcurrencyKey = ConcurrencyKey,
+            ConcurrencyLimit = ConcurrencyLimit,
             Tags = Tags,
             BatchId = BatchId,
             Owner = Owner,
@@ -743,6 +869,10 @@ internal sealed class InMemoryJobStore : IJobStore
             Result = Result,
             LastError = LastError,
             FinishedAt = FinishedAt,
+            FirstStartedAt = FirstStartedAt,
+            LastStartedAt = LastStartedAt,
+            OccurrenceAt = OccurrenceAt,
+            ContinuationOf = ContinuationOf,
             TraceParent = TraceParent,
         };
     }

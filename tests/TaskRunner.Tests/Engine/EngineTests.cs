@@ -78,9 +78,26 @@ public sealed class EngineTests
     }
 
     [Fact]
-    public async Task A_job_with_no_registered_handler_is_dead_lettered_and_the_runner_keeps_going()
+    public async Task A_job_with_no_registered_handler_is_left_pending_for_a_worker_that_has_one()
     {
         await using var host = await StartAsync();
+        var stranger = (await host.Store.EnqueueAsync([new NewJob { Name = "newer-build-only", Priority = 5, MaxAttempts = 5 }], host.Time.GetUtcNow()))[0].Id;
+
+        // Enqueued after the stranger, and below it in claim order: by the time it ran, a claim had passed the stranger.
+        var next = await host.Client.EnqueueAsync(new Work("after"));
+        await host.Events.WaitFor(JobEventKind.Succeeded, next);
+
+        var left = (await host.Client.GetAsync(stranger))!;
+        Assert.Equal(JobState.Pending, left.State);
+        Assert.Equal(0, left.Attempts);
+        Assert.Null(left.LastError);
+        Assert.Equal(TaskRunnerState.Running, host.Monitor.State);
+    }
+
+    [Fact]
+    public async Task With_claim_any_job_name_a_job_with_no_registered_handler_is_dead_lettered_and_the_runner_keeps_going()
+    {
+        await using var host = await StartAsync(b => b.Configure(o => o.ClaimAnyJobName = true));
         var stranger = (await host.Store.EnqueueAsync([new NewJob { Name = "renamed-away", MaxAttempts = 5 }], host.Time.GetUtcNow()))[0].Id;
         host.Wake();
 

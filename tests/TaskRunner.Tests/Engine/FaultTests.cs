@@ -56,7 +56,7 @@ public sealed class FaultTests
 
         var b = await PartitionAndTakeOverAsync(host, store, id);
         Assert.True(b.LeaseToken > (await store.GetAsync(id))!.LeaseToken - 1);
-        Assert.Empty(await store.CompleteAsync([JobCompletion.Succeeded(id, b.LeaseToken, Encoding.UTF8.GetBytes("\"from B\""))], host.Time.GetUtcNow()));
+        Assert.Empty(await store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(id, b.LeaseToken, Encoding.UTF8.GetBytes("\"from B\""))], Now = host.Time.GetUtcNow() }));
 
         probe.ReleaseGate("x").Open(); // A's handler returns late and A reports under its old token
         await store.RejectedSignal.Task;

@@ -104,11 +104,9 @@ public sealed class MultiProcessJobTests(ITestOutputHelper output)
 
         // The killed worker's reports, arriving late under its old lease token, change nothing.
         var now = DateTimeOffset.UtcNow;
-        var rejected = await db.Store.CompleteAsync(
-            [JobCompletion.Succeeded(id, lost.LeaseToken), JobCompletion.Failed(id, lost.LeaseToken, new JobError("Late", "late"), now)],
-            now);
+        var rejected = await db.Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(id, lost.LeaseToken), JobCompletion.Failed(id, lost.LeaseToken, new JobError("Late", "late"), now)], Now = now });
         Assert.Equal([id, id], rejected);
-        Assert.False(await db.Store.ReportProgressAsync(new JobLease(id, lost.LeaseToken), 99, "late", now));
+        Assert.False(await db.Store.ReportProgressAsync(new ProgressRequest { Lease = new JobLease(id, lost.LeaseToken), Percent = 99, Message = "late", Now = now }));
         var after = (await db.Store.GetAsync(id))!;
         Assert.Equal(
             (done.State, done.Owner, done.LeaseToken, done.Attempts, done.FinishedAt, done.ProgressPercent),

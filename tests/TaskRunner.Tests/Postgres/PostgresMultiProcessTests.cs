@@ -95,8 +95,8 @@ public sealed class PostgresMultiProcessTests(ITestOutputHelper output) : IAsync
         Assert.Equal((id.Value, 7L, rescuer.Id), Assert.Single(ReadLog(log)));
 
         var now = DateTimeOffset.UtcNow;
-        Assert.Equal([id], await db.Store.CompleteAsync([JobCompletion.Failed(id, lost.LeaseToken, new JobError("Late", "late"), now)], now));
-        Assert.False(await db.Store.ReportProgressAsync(new JobLease(id, lost.LeaseToken), 99, "late", now));
+        Assert.Equal([id], await db.Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Failed(id, lost.LeaseToken, new JobError("Late", "late"), now)], Now = now }));
+        Assert.False(await db.Store.ReportProgressAsync(new ProgressRequest { Lease = new JobLease(id, lost.LeaseToken), Percent = 99, Message = "late", Now = now }));
         var after = (await db.Store.GetAsync(id))!;
         Assert.Equal((done.State, done.LeaseToken, done.Attempts, done.FinishedAt), (after.State, after.LeaseToken, after.Attempts, after.FinishedAt));
     }

@@ -31,7 +31,7 @@ public sealed class PostgresNotificationTests : IAsyncLifetime
         Assert.Equal("mail", await NextAsync());
 
         var claimed = Assert.Single(await other.ClaimAsync(new ClaimRequest { Queue = "mail", MaxCount = 1, Owner = "w", Now = T0, LeaseDuration = Lease }));
-        Assert.Empty(await other.CompleteAsync([JobCompletion.Released(id, claimed.LeaseToken)], T0));
+        Assert.Empty(await other.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Released(id, claimed.LeaseToken)], Now = T0 }));
         Assert.Equal("mail", await NextAsync()); // released: pending again
 
         Assert.Single(await other.ClaimAsync(new ClaimRequest { Queue = "mail", MaxCount = 1, Owner = "w", Now = T0, LeaseDuration = Lease }));
@@ -39,7 +39,7 @@ public sealed class PostgresNotificationTests : IAsyncLifetime
         Assert.Equal("mail", await NextAsync()); // recovered: pending again
 
         var last = Assert.Single(await other.ClaimAsync(new ClaimRequest { Queue = "mail", MaxCount = 1, Owner = "w", Now = T0 + Lease * 2, LeaseDuration = Lease }));
-        Assert.Empty(await other.CompleteAsync([JobCompletion.DeadLettered(id, last.LeaseToken, new JobError("E", "m"))], T0 + Lease * 2));
+        Assert.Empty(await other.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.DeadLettered(id, last.LeaseToken, new JobError("E", "m"))], Now = T0 + Lease * 2 }));
         Assert.True(await other.RequeueAsync(id, T0 + Lease * 3));
         Assert.Equal("mail", await NextAsync()); // requeued dead letter
 

@@ -9,6 +9,9 @@ namespace TaskRunner.Tests.Postgres;
 /// busy queue's table looks between purges) and never read the whole jobs table: their cost must not grow with it.</summary>
 public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTests.LargeTable>
 {
+    private const string ClaimByNames = nameof(PostgresSql.Claim) + " by names, with a queue limit";
+    private const string ClaimRunningCount = nameof(PostgresSql.Claim) + " with a queue limit";
+
     private readonly PostgresStoreFactory _factory;
 
     public PostgresQueryPlanTests(LargeTable table) => _factory = table.Factory;
@@ -16,6 +19,8 @@ public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTest
     public static TheoryData<string, string> Statements => new()
     {
         { nameof(PostgresSql.Claim), "jobs_claim" }, // the claim walks pending jobs of one queue in claim order
+        { ClaimByNames, "jobs_claim" }, // claim by names and a queue limit filter the same walk (names are not indexed)
+        { ClaimRunningCount, "jobs_lease" }, // a queue limit counts running jobs only (as many as the fleet's workers)
         { nameof(PostgresSql.Promote), "jobs_due" }, // promotion looks only at scheduled and failed jobs
         { nameof(PostgresSql.Recover), "jobs_lease" }, // recovery looks only at running jobs, by lease expiry
         { nameof(PostgresSql.Complete), "jobs_pkey" }, // a list of completions looks each job up by id
@@ -69,7 +74,9 @@ public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTest
         var sql = _factory.Database.Sql;
         var (text, parameters) = statement switch
         {
-            nameof(PostgresSql.Claim) => (sql.Claim, new object[] { "q2", 100, "w", 10L }),
+            nameof(PostgresSql.Claim) => (sql.Claim, new object[] { "q2", 100, "w", 10L, 5L, DBNull.Value, DBNull.Value }),
+            ClaimByNames => (sql.Claim, new object[] { "q2", 100, "w", 10L, 5L, new[] { "pending", "other" }, 50 }),
+            ClaimRunningCount => (sql.Claim, new object[] { "q2", 100, "w", 10L, 5L, DBNull.Value, 50 }),
             nameof(PostgresSql.Promote) => (sql.Promote, [500L, 10_000]),
             nameof(PostgresSql.Recover) => (sql.Recover, [500_100L, 100]),
             nameof(PostgresSql.Complete) => (sql.Complete, [new long[] { 1, 2 }, new long[] { 1, 1 }, new short[] { 0, 0 }, new byte[]?[] { null, null }, new long?[] { null, null }, new string?[] { null, null }, new string?[] { null, null }, new string?[] { null, null }, 5L]),
@@ -101,6 +108,7 @@ public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTest
                 byte[]?[] bytes => new NpgsqlParameter { Value = bytes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
                 long?[] longs => new NpgsqlParameter { Value = longs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
                 string?[] texts => new NpgsqlParameter { Value = texts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                DBNull => new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Unknown },
                 _ => new NpgsqlParameter { Value = value },
             });
         }

@@ -40,7 +40,7 @@ internal sealed class RecordingSubmitter : IJobSubmitter
     /// <summary>A job name the submitter rejects, as the engine rejects an unregistered job.</summary>
     public string? RejectedJobName { get; set; }
 
-    public ValueTask<EnqueueResult> SubmitAsync(string jobName, ReadOnlyMemory<byte> payload, JobOptions? options, string? idempotencyKey, CancellationToken cancellationToken)
+    public ValueTask<EnqueueResult> SubmitAsync(string jobName, ReadOnlyMemory<byte> payload, JobOptions? options, string? idempotencyKey, DateTimeOffset? occurrenceAt, CancellationToken cancellationToken)
     {
         lock (_gate)
         {

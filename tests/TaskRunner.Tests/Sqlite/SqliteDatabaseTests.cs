@@ -90,6 +90,39 @@ public sealed class SqliteDatabaseTests : IAsyncLifetime
         Assert.DoesNotContain(plan, line => line.StartsWith("SCAN jobs", StringComparison.Ordinal) && !line.Contains("INDEX", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("[\"a\",\"b\"]")] // claim by names: the list filters the same index walk
+    [InlineData(null)] // any name
+    public async Task Claim_by_names_walks_the_claim_index_in_order_without_a_sort_or_a_table_scan(string? names)
+    {
+        using var database = _factory.OpenDatabase();
+
+        var plan = await database.ReadAsync(names, static (session, names) =>
+        {
+            using var command = session.Connection.CreateCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + SqliteJobStore.ClaimSql;
+            foreach (var name in new[] { "@owner", "@lease_expires_at", "@queue", "@limit", "@now" })
+            {
+                command.Parameters.AddWithValue(name, 1);
+            }
+
+            command.Parameters.AddWithValue("@names", (object?)names ?? DBNull.Value);
+            var lines = new List<string>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                lines.Add(reader.GetString(3));
+            }
+
+            return lines;
+        }, CancellationToken.None);
+
+        Assert.Contains(plan, line => line.Contains("jobs_claim", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.Contains("TEMP B-TREE", StringComparison.Ordinal)); // walked in claim order, not sorted
+        Assert.DoesNotContain(plan, line => line.StartsWith("SCAN j", StringComparison.Ordinal) && !line.Contains("INDEX", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.StartsWith("SCAN jobs", StringComparison.Ordinal) && !line.Contains("INDEX", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Disposed_connections_release_the_file()
     {

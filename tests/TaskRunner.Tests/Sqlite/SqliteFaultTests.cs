@@ -68,7 +68,7 @@ public sealed class SqliteFaultTests : IDisposable
 
         var enqueueError = await Assert.ThrowsAsync<JobStoreException>(async () => await store.EnqueueAsync([Job(99, payloadBytes: 256 << 10)], T0));
         var completeError = await Assert.ThrowsAsync<JobStoreException>(async () =>
-            await store.CompleteAsync(claimed.Select(c => JobCompletion.Succeeded(c.Id, c.LeaseToken, new byte[8 << 10])).ToList(), T0));
+            await store.CompleteAsync(new CompleteRequest { Completions = claimed.Select(c => JobCompletion.Succeeded(c.Id, c.LeaseToken, new byte[8 << 10])).ToList(), Now = T0 }));
 
         foreach (var error in new[] { enqueueError, completeError })
         {
@@ -85,7 +85,7 @@ public sealed class SqliteFaultTests : IDisposable
         File.Delete(filler);
 
         Assert.True(Assert.Single(await store.EnqueueAsync([Job(99, payloadBytes: 256 << 10)], T0)).Created);
-        Assert.Empty(await store.CompleteAsync(claimed.Select(c => JobCompletion.Succeeded(c.Id, c.LeaseToken, new byte[8 << 10])).ToList(), T0));
+        Assert.Empty(await store.CompleteAsync(new CompleteRequest { Completions = claimed.Select(c => JobCompletion.Succeeded(c.Id, c.LeaseToken, new byte[8 << 10])).ToList(), Now = T0 }));
         counts = await store.CountAsync(null);
         Assert.Equal(10, counts.Succeeded);
         Assert.Equal(11, counts.Pending);

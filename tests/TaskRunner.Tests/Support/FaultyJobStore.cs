@@ -68,14 +68,14 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
         return await inner.ClaimAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask<HeartbeatResult> HeartbeatAsync(IReadOnlyList<JobLease> leases, DateTimeOffset leaseExpiresAt, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+    public ValueTask<HeartbeatResult> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancellationToken = default) =>
         FailHeartbeats
             ? ValueTask.FromException<HeartbeatResult>(new JobStoreException("network partition (injected)"))
-            : inner.HeartbeatAsync(leases, leaseExpiresAt, now, cancellationToken);
+            : inner.HeartbeatAsync(request, cancellationToken);
 
-    public async ValueTask<IReadOnlyList<JobId>> CompleteAsync(IReadOnlyList<JobCompletion> completions, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<JobId>> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken = default)
     {
-        var rejected = await inner.CompleteAsync(completions, now, cancellationToken).ConfigureAwait(false);
+        var rejected = await inner.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
         foreach (var id in rejected)
         {
             Rejected.Enqueue(id);
@@ -89,7 +89,7 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public ValueTask<IReadOnlyList<EnqueueResult>> CreateBatchAsync(NewBatch batch, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.CreateBatchAsync(batch, now, cancellationToken);
 
-    public ValueTask<bool> ReportProgressAsync(JobLease lease, int percent, string? message, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReportProgressAsync(lease, percent, message, now, cancellationToken);
+    public ValueTask<bool> ReportProgressAsync(ProgressRequest request, CancellationToken cancellationToken = default) => inner.ReportProgressAsync(request, cancellationToken);
 
     public async ValueTask<RecoveryResult> RecoverExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default)
     {
