@@ -9,7 +9,7 @@ internal static partial class SqliteSchema
     /// <summary>Times are UTC ticks (INTEGER); states are <see cref="JobState"/> numbers: 0 Scheduled, 1 Pending,
     /// 2 Running, 3 Succeeded, 4 Failed, 5 DeadLettered, 6 Cancelled. Partial indexes keep each hot query's index small:
     /// the claim index covers only pending jobs, so claim cost does not grow with scheduled or finished ones.</summary>
-    private static readonly string[] Migrations =
+    internal static readonly string[] Migrations =
     [
         """
         CREATE TABLE jobs (

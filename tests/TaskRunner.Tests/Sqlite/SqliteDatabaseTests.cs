@@ -57,6 +57,7 @@ public sealed class SqliteDatabaseTests : IAsyncLifetime
     [InlineData(SqliteJobStore.RecoverDeadSql, "jobs_lease")] // recovery looks only at running jobs by lease expiry
     [InlineData(SqliteJobStore.SucceedManySql, "INTEGER PRIMARY KEY")] // a list of completions looks each job up by id
     [InlineData(SqliteJobStore.HeartbeatSql, "INTEGER PRIMARY KEY")] // a heartbeat looks each lease's job up by id
+    [InlineData(SqliteJobStore.QueueRunningSql, "jobs_queue_running")] // a queue limit counts only the queue's running jobs
     public async Task Hot_statements_search_their_partial_index_and_never_scan_the_jobs_table(string sql, string index)
     {
         using var database = _factory.OpenDatabase();
@@ -121,6 +122,55 @@ public sealed class SqliteDatabaseTests : IAsyncLifetime
         Assert.DoesNotContain(plan, line => line.Contains("TEMP B-TREE", StringComparison.Ordinal)); // walked in claim order, not sorted
         Assert.DoesNotContain(plan, line => line.StartsWith("SCAN j", StringComparison.Ordinal) && !line.Contains("INDEX", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, line => line.StartsWith("SCAN jobs", StringComparison.Ordinal) && !line.Contains("INDEX", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_version_1_file_with_pending_keyed_jobs_migrates_to_one_slot_per_key_in_claim_order()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"taskrunner-migrate-{Guid.NewGuid():N}.db");
+        try
+        {
+            using (var v1 = new SqliteConnection($"Data Source={path};Pooling=False"))
+            {
+                v1.Open();
+                Execute(v1, SqliteSchema.Migrations[0]);
+                Execute(v1, "PRAGMA user_version = 1");
+
+                // Key k: one running, two pending. Key m: three pending, the middle one first in claim order.
+                Execute(v1, """
+                    INSERT INTO jobs (id, name, queue, state, priority, run_at, created_at, max_attempts, concurrency_key, lease_token, lease_expires_at, owner) VALUES
+                        (1, 'k-running', 'default', 2, 0, 0, 0, 3, 'k', 1, 3000000000000000000, 'old'),
+                        (2, 'k-a', 'default', 1, 0, 0, 0, 3, 'k', 0, NULL, NULL),
+                        (3, 'k-b', 'default', 1, 0, 0, 0, 3, 'k', 0, NULL, NULL),
+                        (4, 'm-a', 'default', 1, 0, 0, 0, 3, 'm', 0, NULL, NULL),
+                        (5, 'm-first', 'default', 1, 5, 0, 0, 3, 'm', 0, NULL, NULL),
+                        (6, 'm-c', 'default', 1, 0, 0, 0, 3, 'm', 0, NULL, NULL),
+                        (7, 'plain', 'default', 1, 0, 0, 0, 3, NULL, 0, NULL, NULL);
+                    """);
+            }
+
+            using var database = new SqliteDatabase(Options.Create(new SqliteStoreOptions { Path = path }));
+            await database.EnsureInitializedAsync(CancellationToken.None);
+            var store = new SqliteJobStore(database);
+            var now = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            ClaimRequest Claim() => new() { Queue = "default", MaxCount = 10, Owner = "new", Now = now, LeaseDuration = TimeSpan.FromMinutes(1) };
+
+            Assert.Equal(["m-first", "plain"], (await store.ClaimAsync(Claim())).Select(j => j.Name));
+            Assert.Equal(1, (await store.GetAsync(new JobId(2)))!.ConcurrencyLimit);
+
+            // The running k job finishes (under its own lease): the first waiting k job takes its slot, by the new triggers.
+            var running = (await store.GetAsync(new JobId(1)))!;
+            Assert.Empty(await store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(running.Id, running.LeaseToken)], Now = now }));
+            Assert.Equal(["k-a"], (await store.ClaimAsync(Claim())).Select(j => j.Name));
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+            {
+                File.Delete(file);
+            }
+        }
     }
 
     [Fact]
