@@ -100,7 +100,8 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
     public ValueTask<T> RunInTransactionAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, CancellationToken, Task<T>> action, CancellationToken cancellationToken) =>
         RunAsync((state, action), static async (connection, s, ct) =>
         {
-            await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+            await using var transactionScope = transaction.ConfigureAwait(false);
             var result = await s.action(connection, s.state, ct).ConfigureAwait(false);
             await transaction.CommitAsync(ct).ConfigureAwait(false);
             return result;
@@ -191,7 +192,8 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
     /// the schema name, so nodes starting together take turns and each migration runs once.</summary>
     private async Task<int> MigrateAsync(NpgsqlConnection connection, int unused, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
         var lockCommand = Command(connection, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", PostgresValues.Text("taskrunner.migrate:" + Sql.Schema));
         await using (lockCommand.ConfigureAwait(false))
         {

@@ -134,7 +134,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             batch.BatchCommands.Add(claim);
 
             var jobs = new List<ClaimedJob>(Math.Min(request.MaxCount, 256));
-            await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
             if (request.QueueLimit is not null)
             {
                 // The lock's own one-row result comes first: the claimed rows are the next result.
@@ -190,8 +191,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             var held = new HashSet<long>(ids.Length);
             List<JobId>? cancel = null;
             var command = Command(connection, state.sql.Heartbeat, V.Ticks(state.leaseExpiresAt), V.Array(ids, NpgsqlDbType.Bigint), V.Array(tokens, NpgsqlDbType.Bigint), V.Ticks(state.now));
-            await using (command.ConfigureAwait(false))
-            await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            await using var commandScope = command.ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
@@ -262,8 +264,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
                 V.Array(ids, NpgsqlDbType.Bigint), V.Array(tokens, NpgsqlDbType.Bigint), V.Array(outcomes, NpgsqlDbType.Smallint),
                 V.Array(results, NpgsqlDbType.Bytea), V.Array(retryAts, NpgsqlDbType.Bigint), V.Array(errorTypes, NpgsqlDbType.Text),
                 V.Array(errorMessages, NpgsqlDbType.Text), V.Array(errorStacks, NpgsqlDbType.Text), V.Ticks(now));
-            await using (command.ConfigureAwait(false))
-            await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            await using var commandScope = command.ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
@@ -323,8 +326,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             var deadLettered = 0;
             List<Guid>? batches = null;
             var command = Command(connection, state.sql.Recover, V.Ticks(state.now), V.Int(state.maxCount));
-            await using (command.ConfigureAwait(false))
-            await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            await using var commandScope = command.ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
@@ -360,8 +364,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             JobState jobState;
             Guid? batchId;
             var read = Command(connection, sql.LockJob, V.Long(id.Value));
-            await using (read.ConfigureAwait(false))
-            await using (var reader = await read.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            await using var readScope = read.ConfigureAwait(false);
+            var reader = await read.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
                 if (!await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
@@ -443,7 +448,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         {
             var command = Command(connection, state.sql.Get, V.Long(state.id.Value));
             await using var commandScope = command.ConfigureAwait(false);
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
             return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadRecord(reader) : null;
         }, cancellationToken);
 
@@ -458,7 +464,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
                 V.Long(query.AfterId?.Value ?? long.MinValue), V.Int(Math.Max(0, query.Limit)));
             await using var commandScope = command.ConfigureAwait(false);
             var records = new List<JobRecord>();
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
                 records.Add(ReadRecord(reader));
@@ -475,7 +482,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
                 ? Command(connection, state.sql.CountAll)
                 : Command(connection, state.sql.CountQueue, V.Text(state.queue));
             await using var commandScope = command.ConfigureAwait(false);
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
             var counts = new long[7];
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -494,7 +502,8 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         {
             var command = Command(connection, state.sql.Batch, V.Uuid(state.id.Value));
             await using var commandScope = command.ConfigureAwait(false);
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
             var counts = new long[7];
             var found = false;
             JobId? continuationId = null;
@@ -607,8 +616,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             V.Array(concurrencyKeys, NpgsqlDbType.Text), V.Array(tags, NpgsqlDbType.Text), V.Array(batchIds, NpgsqlDbType.Uuid),
             V.Array(traceParents, NpgsqlDbType.Text), V.Ticks(now), V.Array(occurrenceAts, NpgsqlDbType.Bigint),
             V.Array(continuationOfs, NpgsqlDbType.Uuid), V.Array(concurrencyLimits, NpgsqlDbType.Integer));
-        await using (command.ConfigureAwait(false))
-        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -648,8 +658,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         var byIdempotency = new Dictionary<string, long>(StringComparer.Ordinal);
         var byUnique = new Dictionary<string, long>(StringComparer.Ordinal);
         var command = Command(connection, sql.FindExisting, V.Array(idempotencyKeys, NpgsqlDbType.Text), V.Array(uniqueKeys, NpgsqlDbType.Text));
-        await using (command.ConfigureAwait(false))
-        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -693,8 +704,9 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         var ids = batchIds.Distinct().ToArray();
         var waiting = new List<(Guid Id, NewJob Continuation)>();
         var command = Command(connection, sql.LockBatches, V.Array(ids, NpgsqlDbType.Uuid));
-        await using (command.ConfigureAwait(false))
-        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {

@@ -23,7 +23,8 @@ internal sealed class PostgresMetadataStore : IMetadataStore
         {
             var command = Command(connection, state.sql.GetMetadata, V.Text(state.path));
             await using var commandScope = command.ConfigureAwait(false);
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
             return await reader.ReadAsync(ct).ConfigureAwait(false) ? Read(reader) : null;
         }, cancellationToken);
     }
@@ -38,7 +39,8 @@ internal sealed class PostgresMetadataStore : IMetadataStore
                 var command = Command(connection, state.sql.PageMetadata, V.Text(state.after), V.Int(PageSize));
                 await using var commandScope = command.ConfigureAwait(false);
                 var records = new List<FileMetadata>(PageSize);
-                await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
                     records.Add(Read(reader));

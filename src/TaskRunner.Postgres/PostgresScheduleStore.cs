@@ -23,7 +23,8 @@ internal sealed class PostgresScheduleStore : IScheduleStore
                 V.Text(schedule.Queue), V.Int((int)schedule.MisfirePolicy), V.Int(schedule.MaxMisfires), V.Bool(schedule.Paused),
                 V.Ticks(schedule.LastOccurrence), V.Ticks(now));
             await using var commandScope = command.ConfigureAwait(false);
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
             await reader.ReadAsync(ct).ConfigureAwait(false);
             return Read(reader);
         }, cancellationToken);
@@ -36,7 +37,8 @@ internal sealed class PostgresScheduleStore : IScheduleStore
         {
             var command = Command(connection, state.sql.GetSchedule, V.Text(state.name));
             await using var commandScope = command.ConfigureAwait(false);
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
             return await reader.ReadAsync(ct).ConfigureAwait(false) ? Read(reader) : null;
         }, cancellationToken);
     }
@@ -47,7 +49,8 @@ internal sealed class PostgresScheduleStore : IScheduleStore
             var records = new List<ScheduleRecord>();
             var command = Command(connection, sql.ListSchedules);
             await using var commandScope = command.ConfigureAwait(false);
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
                 records.Add(Read(reader));
