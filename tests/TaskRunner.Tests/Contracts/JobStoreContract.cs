@@ -5,7 +5,7 @@ namespace TaskRunner.Tests.Contracts;
 
 /// <summary>The behaviour every <see cref="IJobStore"/> must have (SPEC §2).</summary>
 /// <typeparam name="TFactory">The backend's factory.</typeparam>
-public abstract class JobStoreContract<TFactory> : StoreContract<TFactory>
+public abstract partial class JobStoreContract<TFactory> : StoreContract<TFactory>
     where TFactory : IStoreFactory, new()
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
