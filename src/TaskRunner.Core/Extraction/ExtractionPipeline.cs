@@ -299,6 +299,7 @@ internal sealed partial class ExtractionPipeline : IFileExtractionPipeline, IHos
         {
             // Watch first, so that nothing changed during the start-up scan is missed: its events wait in the queue.
             var pump = Task.Run(() => PumpAsync(cancellationToken), CancellationToken.None);
+            await _source.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
             RequestRescan("start");
             await DispatchAsync(cancellationToken).ConfigureAwait(false);
             await pump.ConfigureAwait(false);

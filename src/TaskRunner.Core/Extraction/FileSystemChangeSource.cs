@@ -17,6 +17,8 @@ internal sealed partial class FileSystemChangeSource(FileTree tree, FileExtracti
 {
     private volatile bool _polling = options.ChangeSource == ChangeSourceMode.Polling;
     private volatile bool _alive;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ChannelWriter<RawEvent>? _events;
 
     /// <summary>Whether the watcher (or the poller) is running.</summary>
     public bool Alive => _alive;
@@ -24,8 +26,12 @@ internal sealed partial class FileSystemChangeSource(FileTree tree, FileExtracti
     /// <summary>Whether changes are found by polling.</summary>
     public bool Polling => _polling;
 
-    /// <summary>Test hook: called with each watcher created, so a test can raise its error event.</summary>
-    internal Action<FileSystemWatcher>? WatcherCreated { get; set; }
+    /// <summary>Completes once changes are being watched (or polled from a first baseline), so that a scan started
+    /// afterwards misses nothing: whatever changes after it is reported.</summary>
+    public Task Started => _started.Task;
+
+    /// <summary>Test hook: reports an overflow as the watcher does when its buffer overflows.</summary>
+    internal void SimulateOverflow() => _events?.TryWrite(new RawEvent(RawKind.Overflow, "", null));
 
     public async IAsyncEnumerable<ChangeEvent> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -47,6 +53,11 @@ internal sealed partial class FileSystemChangeSource(FileTree tree, FileExtracti
                 var watcher = TryStartWatcher(raw.Writer);
                 if (watcher is null)
                 {
+                    if (options.ChangeSource == ChangeSourceMode.Watcher)
+                    {
+                        _started.TrySetResult(); // never watching yet: the start-up scan must not wait for it
+                    }
+
                     yield return new ChangeEvent(ChangeKind.Overflow, "");
                     if (options.ChangeSource == ChangeSourceMode.Auto)
                     {
@@ -61,6 +72,8 @@ internal sealed partial class FileSystemChangeSource(FileTree tree, FileExtracti
                 using (watcher)
                 {
                     _alive = true;
+                    _events = raw.Writer;
+                    _started.TrySetResult();
                     await foreach (var e in raw.Reader.ReadAllAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
                     {
                         foreach (var change in Translate(e))
@@ -143,7 +156,6 @@ internal sealed partial class FileSystemChangeSource(FileTree tree, FileExtracti
 
                 events.TryWrite(new RawEvent(overflow ? RawKind.Overflow : RawKind.Failed, "", null));
             };
-            WatcherCreated?.Invoke(watcher);
             watcher.EnableRaisingEvents = true;
             return watcher;
         }
@@ -256,6 +268,7 @@ internal sealed partial class FileSystemChangeSource(FileTree tree, FileExtracti
             }
 
             previous = current;
+            _started.TrySetResult();
             await Task.Delay(options.PollingInterval, timeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
