@@ -33,6 +33,9 @@ internal sealed partial class FileSystemChangeSource(FileTree tree, FileExtracti
     /// <summary>Test hook: reports an overflow as the watcher does when its buffer overflows.</summary>
     internal void SimulateOverflow() => _events?.TryWrite(new RawEvent(RawKind.Overflow, "", null));
 
+    /// <summary>Test hook: reports a failure as the watcher does when it dies (an error other than an overflow).</summary>
+    internal void SimulateFailure() => _events?.TryWrite(new RawEvent(RawKind.Failed, "", null));
+
     public async IAsyncEnumerable<ChangeEvent> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         try
@@ -229,7 +232,6 @@ internal sealed partial class FileSystemChangeSource(FileTree tree, FileExtracti
     private async IAsyncEnumerable<ChangeEvent> PollAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Log.Polling(logger, tree.Root, options.PollingInterval);
-        _alive = true;
         Dictionary<string, SourceEntry>? previous = null;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -268,6 +270,7 @@ internal sealed partial class FileSystemChangeSource(FileTree tree, FileExtracti
             }
 
             previous = current;
+            _alive = true; // from the first baseline on, every change is found
             _started.TrySetResult();
             await Task.Delay(options.PollingInterval, timeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }

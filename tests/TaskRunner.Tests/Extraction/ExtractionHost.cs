@@ -11,12 +11,16 @@ internal sealed class ExtractionHost : IAsyncDisposable
 {
     private ExtractionHost(RunnerHost runner, TestTree tree, TestExtractor extractor)
     {
+        Counts = new MeterCounts(runner.Services);
         Runner = runner;
         Tree = tree;
         Extractor = extractor;
     }
 
     public RunnerHost Runner { get; }
+
+    /// <summary>The host's TaskRunner counters, listened to from before it started.</summary>
+    public MeterCounts Counts { get; }
 
     public TestTree Tree { get; }
 
@@ -49,9 +53,9 @@ internal sealed class ExtractionHost : IAsyncDisposable
                 });
             },
             time,
-            s => s.AddSingleton(extractor));
-        await runner.Host.StartAsync();
+            s => s.AddMetrics().AddSingleton(extractor));
         var host = new ExtractionHost(runner, tree, extractor);
+        await runner.Host.StartAsync();
         await host.Pipeline.Ready.WaitAsync(TimeSpan.FromSeconds(30));
         return host;
     }
@@ -119,5 +123,9 @@ internal sealed class ExtractionHost : IAsyncDisposable
 
     public static string HashOf(byte[] content) => Convert.ToHexStringLower(XxHash128.Hash(content));
 
-    public async ValueTask DisposeAsync() => await Runner.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Runner.DisposeAsync();
+        Counts.Dispose();
+    }
 }
