@@ -43,6 +43,7 @@ internal sealed partial class ExtractionPipeline : IFileExtractionPipeline, IHos
     private readonly CancellationTokenSource _stopping = new();
     private Task _run = Task.CompletedTask;
     private long _lastRescanTicks = long.MinValue;
+    private int _rescanning;
 
     public ExtractionPipeline(string name, FileExtractionOptions options, IExtractor extractor, IJobStore jobs, IMetadataStore metadata,
         LocalSignals signals, SchedulerWakeup scheduler, ExtractionMetrics metrics, TimeProvider time, ILogger logger)
@@ -106,6 +107,9 @@ internal sealed partial class ExtractionPipeline : IFileExtractionPipeline, IHos
 
     /// <summary>Test hook: the change source.</summary>
     internal FileSystemChangeSource Source => _source;
+
+    /// <summary>Whether nothing is left to hand to the job store: no change queued, no scan running or requested.</summary>
+    internal bool Idle => QueueLength == 0 && _rescans.Reader.Count == 0 && Volatile.Read(ref _rescanning) == 0;
 
     /// <summary>Files seen by the last reconciling scan, and how long it took.</summary>
     internal (int Files, TimeSpan Duration) LastRescan { get; private set; }
@@ -354,7 +358,16 @@ internal sealed partial class ExtractionPipeline : IFileExtractionPipeline, IHos
             {
                 if (_rescans.Reader.TryRead(out var reason))
                 {
-                    await RescanAsync(reason, cancellationToken).ConfigureAwait(false);
+                    Volatile.Write(ref _rescanning, 1);
+                    try
+                    {
+                        await RescanAsync(reason, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _rescanning, 0);
+                    }
+
                     _ready.TrySetResult();
                     continue;
                 }
