@@ -14,6 +14,7 @@ run() {
     exit 1
   fi
   echo "$out"
+  last_out="$out"
   for figure in $figures; do
     if ! grep -Eq "^$figure: -?[0-9]+(\.[0-9]+)?$" <<<"$out"; then
       echo "smoke: '$*' printed no '$figure' figure" >&2
@@ -28,4 +29,9 @@ run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend memory --jo
 run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend sqlite --jobs 20 --gap-ms 2
 run "fired expected within_10ms_pct max_deviation_ms" punctuality --schedules 10 --seconds 2
 run "single_commits_per_s batched_claim_complete_per_s" sqlite-limit --seconds 1 --rows 5000
+run "files events extractions lost change_to_metadata_ms_p50 change_to_metadata_ms_p99 rescan_files_per_s" extraction --files 500 --edits 2
+if ! grep -q '^lost: 0$' <<<"$last_out"; then
+  echo "smoke: the change feed lost changes" >&2
+  exit 1
+fi
 echo "smoke: benchmark runners OK"
