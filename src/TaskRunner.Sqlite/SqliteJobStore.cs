@@ -24,14 +24,16 @@ internal sealed class SqliteJobStore : IJobStore
     private const string FindByUniqueKeySql = "SELECT id FROM jobs WHERE unique_key = @key AND state IN (0, 1, 2, 4)";
 
     // Debounce (NewJob.DebounceMaxDelay): a waiting keyed job's run-at moves to the new one, capped at its creation plus
-    // the max delay; it is pending when that is already due.
-    private const string DebounceSql =
+    // the max delay; it is pending when that is already due. Both statements repeat the partial index's "state IN (0, 1,
+    // 2, 4)" word for word: SQLite uses a partial index only when the query's terms imply its WHERE, and it cannot prove
+    // that "state IN (0, 1)" does (without it, every debounced enqueue scanned the whole table).
+    internal const string DebounceSql =
         "UPDATE jobs SET run_at = MIN(@run_at, created_at + @max_delay), " +
         "state = CASE WHEN MIN(@run_at, created_at + @max_delay) <= @now THEN 1 ELSE 0 END " +
-        "WHERE unique_key = @key AND state IN (0, 1) RETURNING id";
+        "WHERE unique_key = @key AND state IN (0, 1, 2, 4) AND state IN (0, 1) RETURNING id";
 
     // A running keyed job gives up its key to the debounced job queued behind it.
-    private const string ReleaseRunningKeySql = "UPDATE jobs SET unique_key = NULL WHERE unique_key = @key AND state = 2";
+    internal const string ReleaseRunningKeySql = "UPDATE jobs SET unique_key = NULL WHERE unique_key = @key AND state IN (0, 1, 2, 4) AND state = 2";
 
     // One range scan per state over jobs_due; promotes every queue at once, which is as cheap as promoting one.
     internal const string PromoteSql = "UPDATE jobs SET state = 1 WHERE state IN (0, 4) AND run_at <= @now";
