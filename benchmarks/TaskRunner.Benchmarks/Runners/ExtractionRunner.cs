@@ -93,6 +93,8 @@ internal static class ExtractionRunner
             Figures.Print("coalesced", counters["coalesced"]);
             Figures.Print("extractions", counters["extractions"]);
             Figures.Print("rescans", counters["rescans"]);
+            Figures.Print("rescans_overflow", counters["rescans_overflow"]); // the watcher's buffer overflowed
+            Figures.Print("rescans_queue_full", counters["rescans_queue_full"]); // the change queue was full
             Figures.Print("lost", lost);
             Figures.Print("churn_s", churn.Elapsed.TotalSeconds);
             Figures.Print("settle_s", settle.Elapsed.TotalSeconds);
@@ -236,8 +238,18 @@ internal static class ExtractionRunner
                     listener.EnableMeasurementEvents(instrument);
                 }
             };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
-                _sums.AddOrUpdate(instrument.Name["taskrunner.extraction.".Length..], value, (_, sum) => sum + value));
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                var name = instrument.Name["taskrunner.extraction.".Length..];
+                _sums.AddOrUpdate(name, value, (_, sum) => sum + value);
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "reason")
+                    {
+                        _sums.AddOrUpdate($"{name}_{tag.Value}", value, (_, sum) => sum + value);
+                    }
+                }
+            });
             _listener.Start();
         }
 
