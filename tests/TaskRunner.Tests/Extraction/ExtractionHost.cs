@@ -110,6 +110,7 @@ internal sealed class ExtractionHost : IAsyncDisposable
         {
             var metadata = View.Find(path)!;
             Assert.Equal(HashOf(File.ReadAllBytes(Tree.Full(path))), metadata.ContentHash);
+            Assert.Equal(new FileInfo(Tree.Full(path)).Length, metadata.Size); // size and time belong to the content read
             Assert.Equal(File.ReadAllText(Tree.Full(path)), TestExtractor.TextOf(metadata));
         }
     }

@@ -121,6 +121,42 @@ public sealed class ExtractionPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_written_while_it_is_read_is_extracted_again_once_stable_even_with_no_event()
+    {
+        // Polling once an hour (of a clock that only moves to due work): no change event can arrive during the test, so
+        // only the stable-file check (size and time before and after the read) can notice the write.
+        _tree.Write("slow.txt", "partial");
+        var extracting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var extractor = new TestExtractor();
+        var first = 1;
+        extractor.Before = async (path, _) =>
+        {
+            if (Interlocked.Exchange(ref first, 0) == 1)
+            {
+                extracting.TrySetResult();
+                await release.Task;
+            }
+        };
+        var start = ExtractionHost.StartAsync(_tree, o =>
+        {
+            o.ChangeSource = ChangeSourceMode.Polling;
+            o.PollingInterval = TimeSpan.FromHours(1);
+        }, extractor: extractor);
+        await extracting.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        File.AppendAllText(_tree.Full("slow.txt"), " and the rest");
+        File.SetLastWriteTimeUtc(_tree.Full("slow.txt"), DateTime.UtcNow.AddSeconds(1));
+        release.TrySetResult();
+        await using var host = await start;
+        await host.SettleAsync(() => host.View.Find("slow.txt") is { } m && TestExtractor.TextOf(m) == "partial and the rest");
+
+        host.AssertInStep();
+        Assert.Equal(2, host.Extractor.CallsFor("slow.txt"));
+        Assert.Equal(1, host.Counts["taskrunner.extraction.requeued"]);
+    }
+
+    [Fact]
     public async Task A_burst_with_a_forced_overflow_and_a_full_queue_loses_nothing()
     {
         await using var host = await ExtractionHost.StartAsync(_tree, o =>
