@@ -99,7 +99,10 @@ internal static class ExtractionRunner
             Figures.Print("coalesced", counters["coalesced"]);
             Figures.Print("extractions", counters["extractions"]);
             Figures.Print("rescans", counters["rescans"]);
-            Figures.Print("rescans_overflow", counters["rescans_overflow"]); // the watcher's buffer overflowed
+            // Overflows reported by the source (here forced); a rescan requested while another waits is folded into it, so
+            // rescans by reason count the request that ran, not every cause.
+            Figures.Print("overflow_events", counters["events_Overflow"]);
+            Figures.Print("rescans_overflow", counters["rescans_overflow"]);
             Figures.Print("rescans_queue_full", counters["rescans_queue_full"]); // the change queue was full
             Figures.Print("lost", lost);
             Figures.Print("churn_s", churn.Elapsed.TotalSeconds);
@@ -250,7 +253,7 @@ internal static class ExtractionRunner
                 _sums.AddOrUpdate(name, value, (_, sum) => sum + value);
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == "reason")
+                    if (tag.Key is "reason" or "kind")
                     {
                         _sums.AddOrUpdate($"{name}_{tag.Value}", value, (_, sum) => sum + value);
                     }
