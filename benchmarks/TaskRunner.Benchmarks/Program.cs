@@ -3,7 +3,7 @@ using TaskRunner.Benchmarks.Runners;
 
 namespace TaskRunner.Benchmarks;
 
-/// <summary>Entry point: <c>e2e</c>, <c>latency</c>, <c>delayed</c>, <c>punctuality</c>, <c>claim-scaling</c> and <c>sqlite-limit</c> run the end-to-end
+/// <summary>Entry point: <c>e2e</c>, <c>latency</c>, <c>delayed</c>, <c>punctuality</c>, <c>claim-scaling</c>, <c>extraction</c> and <c>sqlite-limit</c> run the end-to-end
 /// measurements; anything else goes to BenchmarkDotNet (e.g. <c>--filter *Lock*</c>).</summary>
 internal static class Program
 {
@@ -32,6 +32,9 @@ internal static class Program
                     return 0;
                 case "claim-probe":
                     await ClaimProbe.RunAsync(options.Value).ConfigureAwait(false);
+                    return 0;
+                case "extraction":
+                    await ExtractionRunner.RunAsync(options.Value).ConfigureAwait(false);
                     return 0;
                 case "sqlite-limit":
                     SqliteLimitRunner.Run(options.Value);

@@ -14,6 +14,7 @@ run() {
     exit 1
   fi
   echo "$out"
+  last_out="$out"
   for figure in $figures; do
     if ! grep -Eq "^$figure: -?[0-9]+(\.[0-9]+)?$" <<<"$out"; then
       echo "smoke: '$*' printed no '$figure' figure" >&2
@@ -32,6 +33,11 @@ run "fired expected within_10ms_pct max_deviation_ms" punctuality --schedules 10
 run "claim_us_at_1k claim_us_at_20000 claim_ratio" claim-scaling --backend memory --large 20000 --rounds 20
 run "claim_us_at_1k claim_us_at_20000 claim_ratio" claim-scaling --backend sqlite --large 20000 --rounds 20
 run "single_commits_per_s batched_claim_complete_per_s" sqlite-limit --seconds 1 --rows 5000
+run "files events extractions lost change_to_metadata_ms_p50 change_to_metadata_ms_p99 rescan_files_per_s" extraction --files 500 --edits 2
+if ! grep -q '^lost: 0$' <<<"$last_out"; then
+  echo "smoke: the change feed lost changes" >&2
+  exit 1
+fi
 if [ -n "${TASKRUNNER_POSTGRES:-}" ]; then
   run "jobs_per_s allocated_bytes_per_job" e2e --backend postgres --jobs 2000 --workers 10
   run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend postgres --jobs 20 --gap-ms 2

@@ -24,6 +24,18 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
 
     private const string FindByUniqueKeySql = "SELECT id FROM jobs WHERE unique_key = @key AND state IN (0, 1, 2, 4)";
 
+    // Debounce (NewJob.DebounceMaxDelay): a waiting keyed job's run-at moves to the new one, capped at its creation plus
+    // the max delay; it is pending when that is already due. Both statements repeat the partial index's "state IN (0, 1,
+    // 2, 4)" word for word: SQLite uses a partial index only when the query's terms imply its WHERE, and it cannot prove
+    // that "state IN (0, 1)" does (without it, every debounced enqueue scanned the whole table).
+    internal const string DebounceSql =
+        "UPDATE jobs SET run_at = MIN(@run_at, created_at + @max_delay), " +
+        "state = CASE WHEN MIN(@run_at, created_at + @max_delay) <= @now THEN 1 ELSE 0 END " +
+        "WHERE unique_key = @key AND state IN (0, 1, 2, 4) AND state IN (0, 1) RETURNING id";
+
+    // A running keyed job gives up its key to the debounced job queued behind it.
+    internal const string ReleaseRunningKeySql = "UPDATE jobs SET unique_key = NULL WHERE unique_key = @key AND state IN (0, 1, 2, 4) AND state = 2";
+
     // One range scan per state over jobs_due; promotes every queue at once, which is as cheap as promoting one.
     internal const string PromoteSql = "UPDATE jobs SET state = 1 WHERE state IN (0, 4) AND run_at <= @now";
 
@@ -660,6 +672,23 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
     private static EnqueueResult Insert(SqliteSession session, SqliteRawStatement insert, NewJob job, DateTimeOffset now, byte[]? continuationOf = null)
     {
         ArgumentNullException.ThrowIfNull(job);
+        if (job.DebounceMaxDelay is { } maxDelay && job.UniqueKey is { } debounceKey)
+        {
+            var debounce = session.Command(DebounceSql, "@run_at", "@max_delay", "@now", "@key");
+            debounce.Set(0, job.RunAt.UtcTicks);
+            debounce.Set(1, maxDelay.Ticks);
+            debounce.Set(2, now.UtcTicks);
+            debounce.Set(3, debounceKey);
+            if (debounce.ExecuteScalar() is long waiting)
+            {
+                return new EnqueueResult(new JobId(waiting), Created: false);
+            }
+
+            var release = session.Command(ReleaseRunningKeySql, "@key");
+            release.Set(0, debounceKey);
+            release.ExecuteNonQuery();
+        }
+
         Span<byte> batchId = stackalloc byte[16];
         var hasBatch = job.BatchId is { } batch && batch.Value.TryWriteBytes(batchId);
 

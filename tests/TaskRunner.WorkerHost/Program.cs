@@ -15,6 +15,8 @@
 //   schedule --db PATH --log PATH
 //            runs a per-second recurring "tick" job, appending "<occurrence key> <job id> <pid>" per run; exits when
 //            stdin closes.
+//   extract  --db PATH --log PATH --root DIR
+//            runs a file extraction pipeline over DIR, appending "<path> <pid>" per extraction; exits when stdin closes.
 // Every mode prints "ready <pid>" once its host has started, and stops gracefully when stdin closes.
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +36,7 @@ try
         "lock" => await LockAsync(arguments, input),
         "crash" => await CrashAsync(arguments, input),
         "schedule" => await ScheduleAsync(arguments, input),
+        "extract" => await ExtractWorker.RunAsync(arguments, input),
         _ => throw new ArgumentException($"Unknown mode '{arguments.Mode}'."),
     };
 }

@@ -27,6 +27,12 @@ public sealed class JobOptions
     /// <summary>See <see cref="NewJob.UniqueKey"/>.</summary>
     public string? UniqueKey { get; init; }
 
+    /// <summary>Debounce on <see cref="UniqueKey"/>: another enqueue with the key while the job waits moves its run-at on to
+    /// this enqueue's <see cref="Delay"/>/<see cref="RunAt"/>, at most this long after the first enqueue; while it runs,
+    /// a new job is queued after it. The concurrency key defaults to the unique key, so the two never overlap.
+    /// See <see cref="NewJob.DebounceMaxDelay"/>. Requires <see cref="UniqueKey"/>.</summary>
+    public TimeSpan? DebounceMaxDelay { get; init; }
+
     /// <summary>See <see cref="NewJob.ConcurrencyKey"/>.</summary>
     public string? ConcurrencyKey { get; init; }
 

@@ -29,6 +29,15 @@ public sealed class NewJob
     /// <summary>While a job with this key is active (not finished), enqueuing another returns the existing one.</summary>
     public string? UniqueKey { get; init; }
 
+    /// <summary>Debounces enqueues on <see cref="UniqueKey"/> (graphile-worker's <c>job_key</c> replace mode). When set and a
+    /// job with the same unique key is waiting (scheduled or pending), the enqueue moves that job's run-at to this job's
+    /// <see cref="RunAt"/>, but no later than the waiting job's creation plus this delay, and returns it (not created).
+    /// When the keyed job is running, it gives up its unique key and this job is created, so a change made while the
+    /// running job works is handled again after it (give both the same <see cref="ConcurrencyKey"/> so they never
+    /// overlap). A keyed job waiting for a retry keeps its backoff and is returned as with a plain unique key.
+    /// Ignored without a <see cref="UniqueKey"/>.</summary>
+    public TimeSpan? DebounceMaxDelay { get; init; }
+
     /// <summary>At most one job with this key is ever created, for as long as that job's record exists (until purged).
     /// The scheduler uses it for its occurrence keys, so an occurrence fires once across all nodes.</summary>
     public string? IdempotencyKey { get; init; }

@@ -240,6 +240,14 @@ internal sealed class JobClient(
             throw new ArgumentOutOfRangeException(nameof(options), d, $"Delay of job '{registration.Name}' is {d}; it must not be negative.");
         }
 
+        var uniqueKey = CheckKey(options?.UniqueKey ?? defaults.UniqueKey, "UniqueKey");
+        var debounce = options?.DebounceMaxDelay;
+        if (debounce is { } max && (max <= TimeSpan.Zero || uniqueKey is null))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), max,
+                $"DebounceMaxDelay of job '{registration.Name}' is {max}; it must be positive and needs a UniqueKey to debounce on.");
+        }
+
         return new NewJob
         {
             Name = registration.Name,
@@ -249,8 +257,11 @@ internal sealed class JobClient(
             RunAt = options?.RunAt ?? timeProvider.GetUtcNow() + (delay ?? TimeSpan.Zero),
             MaxAttempts = maxAttempts,
             Timeout = timeout,
-            UniqueKey = CheckKey(options?.UniqueKey ?? defaults.UniqueKey, "UniqueKey"),
-            ConcurrencyKey = CheckKey(options?.ConcurrencyKey ?? defaults.ConcurrencyKey, "ConcurrencyKey"),
+            UniqueKey = uniqueKey,
+            DebounceMaxDelay = debounce,
+
+            // A debounced job queued behind a running one must not overlap it: by default they share a concurrency key.
+            ConcurrencyKey = CheckKey(options?.ConcurrencyKey ?? defaults.ConcurrencyKey ?? (debounce is null ? null : uniqueKey), "ConcurrencyKey"),
             ConcurrencyLimit = concurrencyLimit,
             IdempotencyKey = CheckKey(idempotencyKey, "IdempotencyKey"),
             Tags = options?.Tags ?? defaults.Tags ?? [],

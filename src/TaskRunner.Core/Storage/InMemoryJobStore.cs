@@ -419,7 +419,20 @@ internal sealed class InMemoryJobStore : IJobStore
 
         if (job.UniqueKey is { } uniqueKey && _uniqueKeys.TryGetValue(uniqueKey, out var active))
         {
-            return new EnqueueResult(new JobId(active.Id), Created: false);
+            if (job.DebounceMaxDelay is not { } maxDelay || active.State == JobState.Failed)
+            {
+                return new EnqueueResult(new JobId(active.Id), Created: false);
+            }
+
+            if (active.State != JobState.Running)
+            {
+                Debounce(active, job.RunAt, maxDelay, now);
+                return new EnqueueResult(new JobId(active.Id), Created: false);
+            }
+
+            // A running job gives up its key: the new one is queued behind it, so a change made meanwhile is seen again.
+            _uniqueKeys.Remove(uniqueKey);
+            active.UniqueKey = null;
         }
 
         var entry = new Entry(++_nextId, job, now, batchId ?? job.BatchId) { ContinuationOf = continuationOf };
@@ -450,6 +463,30 @@ internal sealed class InMemoryJobStore : IJobStore
         }
 
         return new EnqueueResult(new JobId(entry.Id), Created: true);
+    }
+
+    private void Debounce(Entry entry, DateTimeOffset runAt, TimeSpan maxDelay, DateTimeOffset now)
+    {
+        var limit = entry.CreatedAt + maxDelay;
+        var moved = runAt < limit ? runAt : limit;
+        if (moved == entry.RunAt)
+        {
+            return;
+        }
+
+        // The old heap entries turn stale: the due heap checks InDueHeap, the delayed heap the run-at it was queued with.
+        entry.InDueHeap = false;
+        entry.InDelayedHeap = false;
+        entry.RunAt = moved;
+        if (moved <= now)
+        {
+            MakeDue(entry);
+        }
+        else
+        {
+            SetState(entry, JobState.Scheduled);
+            Delay(entry);
+        }
     }
 
     private void Apply(Entry entry, JobCompletion completion, DateTimeOffset now)
@@ -737,7 +774,7 @@ internal sealed class InMemoryJobStore : IJobStore
 
         public TimeSpan? Timeout => _timeout == None ? null : TimeSpan.FromTicks(_timeout);
 
-        public string? UniqueKey { get; } = job.UniqueKey;
+        public string? UniqueKey { get; set; } = job.UniqueKey;
 
         public string? IdempotencyKey { get; } = job.IdempotencyKey;
 

@@ -58,6 +58,8 @@ public sealed class SqliteDatabaseTests : IAsyncLifetime
     [InlineData(SqliteJobStore.SucceedManySql, "INTEGER PRIMARY KEY")] // a list of completions looks each job up by id
     [InlineData(SqliteJobStore.HeartbeatSql, "INTEGER PRIMARY KEY")] // a heartbeat looks each lease's job up by id
     [InlineData(SqliteJobStore.QueueRunningSql, "jobs_queue_running")] // a queue limit counts only the queue's running jobs
+    [InlineData(SqliteJobStore.DebounceSql, "jobs_unique_key")] // a debounced enqueue finds the waiting job by its key
+    [InlineData(SqliteJobStore.ReleaseRunningKeySql, "jobs_unique_key")] // ... or the running one
     public async Task Hot_statements_search_their_partial_index_and_never_scan_the_jobs_table(string sql, string index)
     {
         using var database = _factory.OpenDatabase();
@@ -68,7 +70,7 @@ public sealed class SqliteDatabaseTests : IAsyncLifetime
 #pragma warning disable CA2100 // A constant of the store under test.
             command.CommandText = "EXPLAIN QUERY PLAN " + sql;
 #pragma warning restore CA2100
-            foreach (var name in new[] { "@owner", "@lease_expires_at", "@queue", "@limit", "@now", "@leases" })
+            foreach (var name in new[] { "@owner", "@lease_expires_at", "@queue", "@limit", "@now", "@leases", "@run_at", "@max_delay", "@key" })
             {
                 if (sql.Contains(name, StringComparison.Ordinal))
                 {
