@@ -538,7 +538,20 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
     private static async Task<EnqueueResult[]> InsertAllAsync(NpgsqlConnection connection, PostgresSql sql, IReadOnlyList<NewJob> jobs, DateTimeOffset now, Guid? continuationOf, CancellationToken ct)
     {
         var results = new EnqueueResult?[jobs.Count];
-        var todo = Enumerable.Range(0, jobs.Count).ToList();
+        var todo = new List<int>(jobs.Count);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (jobs[i] is { DebounceMaxDelay: { } maxDelay, UniqueKey: { } key }
+                && await DebounceAsync(connection, sql, jobs[i].RunAt, maxDelay, key, now, ct).ConfigureAwait(false) is { } waiting)
+            {
+                results[i] = new EnqueueResult(new JobId(waiting), Created: false);
+            }
+            else
+            {
+                todo.Add(i);
+            }
+        }
+
         for (var round = 0; todo.Count > 0; round++)
         {
             if (round > MaxKeyRetries)
@@ -563,6 +576,28 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         }
 
         return final;
+    }
+
+    /// <summary>A debounced enqueue: moves the waiting job with the key on and returns its id; with none waiting, takes the key
+    /// from a running job (so a change made meanwhile is queued behind it) and returns null for an insert.</summary>
+    private static async Task<long?> DebounceAsync(NpgsqlConnection connection, PostgresSql sql, DateTimeOffset runAt, TimeSpan maxDelay, string key, DateTimeOffset now, CancellationToken ct)
+    {
+        var debounce = Command(connection, sql.Debounce, V.Ticks(runAt), V.Long(maxDelay.Ticks), V.Ticks(now), V.Text(key));
+        await using (debounce.ConfigureAwait(false))
+        {
+            if (await debounce.ExecuteScalarAsync(ct).ConfigureAwait(false) is long waiting)
+            {
+                return waiting;
+            }
+        }
+
+        var release = Command(connection, sql.ReleaseRunningKey, V.Text(key));
+        await using (release.ConfigureAwait(false))
+        {
+            await release.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        return null;
     }
 
     /// <returns>The indexes of the jobs that were not inserted.</returns>

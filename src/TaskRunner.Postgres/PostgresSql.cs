@@ -167,6 +167,15 @@ internal sealed class PostgresSql
             "SELECT b.continuation_id, s.state, s.n FROM {s}.batches b LEFT JOIN LATERAL " +
             "(SELECT state, count(*) AS n FROM {s}.jobs WHERE batch_id = b.id GROUP BY state) s ON true WHERE b.id = $1");
         // After now: a due job nobody claims (its queue served elsewhere) must not hide the later run-ats a scheduler sleeps for.
+        // Debounce (NewJob.DebounceMaxDelay): a waiting keyed job's run-at moves to the new one, capped at its creation plus
+        // the max delay, and it is pending when that is already due; "state IN (0, 1, 2, 4)" lets the unique-key index serve it.
+        Debounce = S(
+            "UPDATE {s}.jobs SET run_at = least($1, created_at + $2), state = CASE WHEN least($1, created_at + $2) <= $3 THEN 1 ELSE 0 END " +
+            "WHERE unique_key = $4 AND state IN (0, 1, 2, 4) AND state IN (0, 1) RETURNING id");
+
+        // A running keyed job gives up its key to the debounced job queued behind it.
+        ReleaseRunningKey = S("UPDATE {s}.jobs SET unique_key = NULL WHERE unique_key = $1 AND state IN (0, 1, 2, 4) AND state = 2");
+
         NextRunAt = S("SELECT least((SELECT min(run_at) FROM {s}.jobs WHERE state = 0 AND run_at > $1), (SELECT min(run_at) FROM {s}.jobs WHERE state = 4 AND run_at > $1))");
 
         InsertBatch = S(
@@ -268,6 +277,8 @@ internal sealed class PostgresSql
     public string CountAll { get; }
     public string CountQueue { get; }
     public string Batch { get; }
+    public string Debounce { get; }
+    public string ReleaseRunningKey { get; }
     public string NextRunAt { get; }
     public string InsertBatch { get; }
     public string LockBatches { get; }

@@ -70,7 +70,7 @@ public abstract partial class JobStoreContract<TFactory>
 
         // Same concurrency key: the new job waits until the running one is done.
         Assert.Empty(await ClaimDebounced(T0.AddSeconds(3)));
-        Assert.Empty(await Store.CompleteAsync([JobCompletion.Succeeded(running.Id, running.LeaseToken)], T0.AddSeconds(3)));
+        Assert.Empty(await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Succeeded(running.Id, running.LeaseToken)], Now = T0.AddSeconds(3) }));
         Assert.Equal(second.Id, Assert.Single(await ClaimDebounced(T0.AddSeconds(3))).Id);
     }
 
@@ -79,7 +79,7 @@ public abstract partial class JobStoreContract<TFactory>
     {
         var first = Assert.Single(await Store.EnqueueAsync([Debounced("k", T0, maxAttempts: 3)], T0));
         var claimed = Assert.Single(await ClaimDebounced(T0));
-        await Store.CompleteAsync([JobCompletion.Failed(first.Id, claimed.LeaseToken, new JobError("E", "m"), T0.AddSeconds(60))], T0);
+        await Store.CompleteAsync(new CompleteRequest { Completions = [JobCompletion.Failed(first.Id, claimed.LeaseToken, new JobError("E", "m"), T0.AddSeconds(60))], Now = T0 });
 
         var again = Assert.Single(await Store.EnqueueAsync([Debounced("k", T0.AddSeconds(11))], T0.AddSeconds(1)));
 

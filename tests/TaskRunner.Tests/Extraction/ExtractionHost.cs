@@ -81,7 +81,7 @@ internal sealed class ExtractionHost : IAsyncDisposable
                 }
 
                 if (counts.Pending + counts.Running == 0 && counts.Scheduled + counts.Failed > 0
-                    && await Runner.Store.GetNextRunAtAsync() is { } next && next > Time.GetUtcNow())
+                    && await Runner.Store.GetNextRunAtAsync(Time.GetUtcNow()) is { } next && next > Time.GetUtcNow())
                 {
                     Time.SetUtcNow(next);
                 }

@@ -26,6 +26,8 @@ public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTest
         { nameof(PostgresSql.Complete), "jobs_pkey" }, // a list of completions looks each job up by id
         { nameof(PostgresSql.Heartbeat), "jobs_pkey" }, // a heartbeat looks each lease's job up by id
         { nameof(PostgresSql.Purge), "jobs_finished" }, // purging finds finished jobs of one state by finish time
+        { nameof(PostgresSql.Debounce), "jobs_unique_key" }, // a debounced enqueue finds the waiting job by its key
+        { nameof(PostgresSql.ReleaseRunningKey), "jobs_unique_key" }, // ... or the running one
     };
 
     /// <summary>The large table, filled once for the class.</summary>
@@ -82,6 +84,8 @@ public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTest
             nameof(PostgresSql.Complete) => (sql.Complete, [new long[] { 1, 2 }, new long[] { 1, 1 }, new short[] { 0, 0 }, new byte[]?[] { null, null }, new long?[] { null, null }, new string?[] { null, null }, new string?[] { null, null }, new string?[] { null, null }, 5L]),
             nameof(PostgresSql.Heartbeat) => (sql.Heartbeat, [5L, new long[] { 1, 2 }, new long[] { 1, 1 }, 4L]),
             nameof(PostgresSql.Purge) => (sql.Purge, [(short)3, 100L, 1000]),
+            nameof(PostgresSql.Debounce) => (sql.Debounce, [5L, 10L, 5L, "key"]),
+            nameof(PostgresSql.ReleaseRunningKey) => (sql.ReleaseRunningKey, ["key"]),
             _ => throw new ArgumentOutOfRangeException(nameof(statement), statement, "Unknown statement."),
         };
 
