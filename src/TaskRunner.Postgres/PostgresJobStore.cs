@@ -494,7 +494,7 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
                 }
             }
 
-            return ToCounts(counts);
+            return JobCounts.FromCountsByState(counts);
         }, cancellationToken);
 
     public ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default) =>
@@ -517,7 +517,7 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
                 }
             }
 
-            return found ? new BatchStatus { Id = state.id, Counts = ToCounts(counts), ContinuationId = continuationId } : null;
+            return found ? new BatchStatus { Id = state.id, Counts = JobCounts.FromCountsByState(counts), ContinuationId = continuationId } : null;
         }, cancellationToken);
 
     public ValueTask<DateTimeOffset?> GetNextRunAtAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
@@ -785,16 +785,6 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
         }
     }
 
-    private static JobCounts ToCounts(long[] counts) => new()
-    {
-        Scheduled = counts[(int)JobState.Scheduled],
-        Pending = counts[(int)JobState.Pending],
-        Running = counts[(int)JobState.Running],
-        Succeeded = counts[(int)JobState.Succeeded],
-        Failed = counts[(int)JobState.Failed],
-        DeadLettered = counts[(int)JobState.DeadLettered],
-        Cancelled = counts[(int)JobState.Cancelled],
-    };
 
     private static JobRecord ReadRecord(NpgsqlDataReader reader) => new()
     {

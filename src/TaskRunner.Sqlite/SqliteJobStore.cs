@@ -890,16 +890,7 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
             }
         }
 
-        return new JobCounts
-        {
-            Scheduled = counts[(int)JobState.Scheduled],
-            Pending = counts[(int)JobState.Pending],
-            Running = counts[(int)JobState.Running],
-            Succeeded = counts[(int)JobState.Succeeded],
-            Failed = counts[(int)JobState.Failed],
-            DeadLettered = counts[(int)JobState.DeadLettered],
-            Cancelled = counts[(int)JobState.Cancelled],
-        };
+        return JobCounts.FromCountsByState(counts);
     }
 
     private static JobRecord ReadRecord(SqliteDataReader reader) => new()

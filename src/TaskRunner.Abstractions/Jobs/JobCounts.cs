@@ -30,6 +30,30 @@ public sealed class JobCounts
     /// <summary>Jobs not yet finished.</summary>
     public long Unfinished => Scheduled + Pending + Running + Failed;
 
+    /// <summary>Counts from one count per state, indexed by the state's value — the shape a backend's count query fills, so
+    /// every backend maps it the same way.</summary>
+    /// <param name="countsByState">The count of each state at the index of its <see cref="JobState"/> value.</param>
+    /// <returns>The counts.</returns>
+    /// <exception cref="ArgumentException"><paramref name="countsByState"/> has no entry for some state.</exception>
+    public static JobCounts FromCountsByState(ReadOnlySpan<long> countsByState)
+    {
+        if (countsByState.Length <= (int)JobState.Cancelled)
+        {
+            throw new ArgumentException($"{countsByState.Length} counts were given; one per job state ({(int)JobState.Cancelled + 1}) is needed.", nameof(countsByState));
+        }
+
+        return new JobCounts
+        {
+            Scheduled = countsByState[(int)JobState.Scheduled],
+            Pending = countsByState[(int)JobState.Pending],
+            Running = countsByState[(int)JobState.Running],
+            Succeeded = countsByState[(int)JobState.Succeeded],
+            Failed = countsByState[(int)JobState.Failed],
+            DeadLettered = countsByState[(int)JobState.DeadLettered],
+            Cancelled = countsByState[(int)JobState.Cancelled],
+        };
+    }
+
     /// <summary>The count for one state.</summary>
     public long this[JobState state] => state switch
     {

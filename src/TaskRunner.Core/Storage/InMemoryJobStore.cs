@@ -373,7 +373,7 @@ internal sealed class InMemoryJobStore : IJobStore
             }
         }
 
-        return new(ToCounts(counts));
+        return new(JobCounts.FromCountsByState(counts));
     }
 
     public ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default)
@@ -381,7 +381,7 @@ internal sealed class InMemoryJobStore : IJobStore
         lock (_gate)
         {
             return new(_batches.TryGetValue(id, out var batch)
-                ? new BatchStatus { Id = id, Counts = ToCounts(batch.Counts), ContinuationId = batch.ContinuationId }
+                ? new BatchStatus { Id = id, Counts = JobCounts.FromCountsByState(batch.Counts), ContinuationId = batch.ContinuationId }
                 : null);
         }
     }
@@ -688,16 +688,6 @@ internal sealed class InMemoryJobStore : IJobStore
         }
     }
 
-    private static JobCounts ToCounts(long[] c) => new()
-    {
-        Scheduled = c[0],
-        Pending = c[1],
-        Running = c[2],
-        Succeeded = c[3],
-        Failed = c[4],
-        DeadLettered = c[5],
-        Cancelled = c[6],
-    };
 
     /// <summary>Heap order for due jobs: priority descending, then run-at, then id.</summary>
     private readonly record struct DueOrder(int NegatedPriority, long RunAtTicks, long Id) : IComparable<DueOrder>
