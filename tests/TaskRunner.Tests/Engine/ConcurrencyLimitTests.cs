@@ -22,6 +22,15 @@ public sealed class ConcurrencyLimitTests
                     q.Concurrency = 10;
                     q.ClusterConcurrency = 2;
                 });
+
+                // The polls below move the fake clock by minutes: leases must outlast them, or a lapsed lease (its
+                // heartbeat still queued on a loaded machine) is recovered and frees a slot while its handler still runs.
+                b.Configure(o =>
+                {
+                    o.LeaseDuration = TimeSpan.FromHours(1);
+                    o.HeartbeatInterval = TimeSpan.FromMinutes(10);
+                    o.StaleLeaseCheckInterval = TimeSpan.FromHours(1);
+                });
             },
             services: s => s.AddSingleton<Probe>().AddSingleton<IJobStore>(store));
         var probe = host.Services.GetRequiredService<Probe>();
