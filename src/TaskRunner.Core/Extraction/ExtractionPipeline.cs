@@ -28,7 +28,7 @@ internal sealed partial class ExtractionPipeline : IFileExtractionPipeline, IHos
     private readonly IJobStore _jobs;
     private readonly ScopedMetadataStore _store;
     private readonly LocalSignals _signals;
-    private readonly SchedulerWakeup _scheduler;
+    private readonly DueTimeWaker _dueTimes;
     private readonly ExtractionMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -46,7 +46,7 @@ internal sealed partial class ExtractionPipeline : IFileExtractionPipeline, IHos
     private int _rescanning;
 
     public ExtractionPipeline(string name, FileExtractionOptions options, IExtractor extractor, IJobStore jobs, IMetadataStore metadata,
-        LocalSignals signals, SchedulerWakeup scheduler, ExtractionMetrics metrics, TimeProvider time, ILogger logger)
+        LocalSignals signals, DueTimeWaker dueTimes, ExtractionMetrics metrics, TimeProvider time, ILogger logger)
     {
         Name = name;
         _options = options;
@@ -54,7 +54,7 @@ internal sealed partial class ExtractionPipeline : IFileExtractionPipeline, IHos
         _jobs = jobs;
         _store = new ScopedMetadataStore(metadata, name);
         _signals = signals;
-        _scheduler = scheduler;
+        _dueTimes = dueTimes;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -293,7 +293,7 @@ internal sealed partial class ExtractionPipeline : IFileExtractionPipeline, IHos
             _signals.Wake(Queue);
         }
 
-        _scheduler.Notify(); // the earliest run-at may have moved
+        _dueTimes.Notify(now + delay); // the earliest run-at may be this one; after it the waker re-reads the store (a debounce moves run-ats on)
         Enqueued?.Invoke(paths);
     }
 

@@ -71,7 +71,7 @@ public static class FileExtractionBuilderExtensions
             sp.GetRequiredService<IJobStore>(),
             sp.GetRequiredService<IMetadataStore>(),
             sp.GetRequiredService<LocalSignals>(),
-            sp.GetRequiredService<SchedulerWakeup>(),
+            sp.GetRequiredService<DueTimeWaker>(),
             sp.GetRequiredService<ExtractionMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
             (ILogger?)sp.GetService<ILoggerFactory>()?.CreateLogger("TaskRunner") ?? NullLogger.Instance));

@@ -62,10 +62,8 @@ internal sealed class ExtractionHost : IAsyncDisposable
 
     /// <summary>Runs the pipeline until <paramref name="done"/> holds and no path work is left: whenever only delayed work
     /// (debounced paths, retries) remains, the clock jumps to its run-at; otherwise it waits for the next finished job or
-    /// queued change. The bounded wait only guards against an event that never comes (inotify delivers asynchronously).
-    /// With <paramref name="tick"/>, a round with no work left and <paramref name="done"/> not yet true moves the clock on by
-    /// it, so a timer armed after the test's own clock move (a polling source still busy with its last scan) still fires.</summary>
-    public async Task SettleAsync(Func<bool> done, int rounds = 400, TimeSpan? tick = null)
+    /// queued change. The bounded wait only guards against an event that never comes (inotify delivers asynchronously).</summary>
+    public async Task SettleAsync(Func<bool> done, int rounds = 400)
     {
         var signals = Runner.Services.GetRequiredService<LocalSignals>();
         var enqueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -77,17 +75,9 @@ internal sealed class ExtractionHost : IAsyncDisposable
                 var finished = signals.JobsFinished;
                 var counts = await Runner.Store.CountAsync(Pipeline.Queue);
                 var waiting = counts.Scheduled + counts.Pending + counts.Running + counts.Failed;
-                if (waiting == 0 && Pipeline.QueueLength == 0)
+                if (waiting == 0 && Pipeline.QueueLength == 0 && done())
                 {
-                    if (done())
-                    {
-                        return;
-                    }
-
-                    if (tick is { } step)
-                    {
-                        Time.Advance(step);
-                    }
+                    return;
                 }
 
                 if (counts.Pending + counts.Running == 0 && counts.Scheduled + counts.Failed > 0
@@ -103,7 +93,8 @@ internal sealed class ExtractionHost : IAsyncDisposable
                 }
             }
 
-            Assert.Fail($"The pipeline did not settle: {Runner.Store.CountAsync(Pipeline.Queue).AsTask().Result}");
+            var left = Runner.Store.CountAsync(Pipeline.Queue).AsTask().Result;
+            Assert.Fail($"The pipeline did not settle: scheduled {left.Scheduled}, pending {left.Pending}, running {left.Running}, failed {left.Failed}, change queue {Pipeline.QueueLength}, done {done()}");
         }
         finally
         {

@@ -265,7 +265,7 @@ public sealed class ExtractionPipelineTests : IDisposable
 
         // Nothing is watched: the next poll (2 s on the fake clock) finds the changes.
         host.Time.Advance(TimeSpan.FromSeconds(2));
-        await host.SettleAsync(host.InStep, tick: TimeSpan.FromSeconds(2));
+        await host.SettleAsync(host.InStep);
         host.AssertInStep();
     }
 
