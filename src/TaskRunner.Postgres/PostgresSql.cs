@@ -166,7 +166,6 @@ internal sealed class PostgresSql
         Batch = S(
             "SELECT b.continuation_id, s.state, s.n FROM {s}.batches b LEFT JOIN LATERAL " +
             "(SELECT state, count(*) AS n FROM {s}.jobs WHERE batch_id = b.id GROUP BY state) s ON true WHERE b.id = $1");
-        // After now: a due job nobody claims (its queue served elsewhere) must not hide the later run-ats a scheduler sleeps for.
         // Debounce (NewJob.DebounceMaxDelay): a waiting keyed job's run-at moves to the new one, capped at its creation plus
         // the max delay, and it is pending when that is already due; "state IN (0, 1, 2, 4)" lets the unique-key index serve it.
         Debounce = S(
@@ -176,6 +175,7 @@ internal sealed class PostgresSql
         // A running keyed job gives up its key to the debounced job queued behind it.
         ReleaseRunningKey = S("UPDATE {s}.jobs SET unique_key = NULL WHERE unique_key = $1 AND state IN (0, 1, 2, 4) AND state = 2");
 
+        // After now: a due job nobody claims (its queue served elsewhere) must not hide the later run-ats a scheduler sleeps for.
         NextRunAt = S("SELECT least((SELECT min(run_at) FROM {s}.jobs WHERE state = 0 AND run_at > $1), (SELECT min(run_at) FROM {s}.jobs WHERE state = 4 AND run_at > $1))");
 
         InsertBatch = S(
