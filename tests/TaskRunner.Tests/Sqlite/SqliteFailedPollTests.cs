@@ -33,11 +33,13 @@ public sealed class SqliteFailedPollTests : IAsyncLifetime
         host.AdvanceToNextPoll();
         host.AdvanceToNextPoll();
 
-        // Another process enqueues (data_version moves), then a third holds the write lock.
+        // Another process enqueues (data_version moves), then a third holds the write lock. The jobs fall due only when
+        // the test moves the clock: the store's change watcher wakes the poller at once, and a claim before the lock is
+        // taken must find nothing (it once ran them all, and the test saw Succeeded where it expected Pending).
         var other = _factory.OpenSharedJobStore();
         var now = host.Time.GetUtcNow();
         var enqueued = await other.EnqueueAsync(
-            [.. Enumerable.Range(0, 3).Select(i => new NewJob { Name = "work", Payload = System.Text.Encoding.UTF8.GetBytes($"{{\"key\":\"j{i}\"}}"), RunAt = now })], now);
+            [.. Enumerable.Range(0, 3).Select(i => new NewJob { Name = "work", Payload = System.Text.Encoding.UTF8.GetBytes($"{{\"key\":\"j{i}\"}}"), RunAt = now.AddMilliseconds(1) })], now);
         var ids = enqueued.Select(r => r.Id).ToArray();
         using var lockHolder = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _factory.Path, Pooling = false }.ToString());
         lockHolder.Open();
@@ -51,7 +53,7 @@ public sealed class SqliteFailedPollTests : IAsyncLifetime
         Assert.Contains("busy", error.Message, StringComparison.Ordinal);
         foreach (var id in ids)
         {
-            Assert.Equal(JobState.Pending, (await store.GetAsync(id))!.State);
+            Assert.Equal(JobState.Scheduled, (await store.GetAsync(id))!.State); // not claimed
         }
 
         // The holder lets go without writing: data_version does not move, yet the next poll must claim.
@@ -59,7 +61,7 @@ public sealed class SqliteFailedPollTests : IAsyncLifetime
         var succeeded = Task.WhenAll(ids.Select(id => host.Events.WaitFor(JobEventKind.Succeeded, id)));
         for (var i = 0; i < 3 && !succeeded.IsCompleted; i++)
         {
-            if (await PendingAsync(store, ids))
+            if (await UnclaimedAsync(store, ids))
             {
                 host.AdvanceToNextPoll();
             }
@@ -70,11 +72,11 @@ public sealed class SqliteFailedPollTests : IAsyncLifetime
         Assert.Equal(CircuitBreakerState.Closed, host.Monitor.CircuitState);
     }
 
-    private static async Task<bool> PendingAsync(IJobStore store, JobId[] ids)
+    private static async Task<bool> UnclaimedAsync(IJobStore store, JobId[] ids)
     {
         foreach (var id in ids)
         {
-            if ((await store.GetAsync(id))!.State == JobState.Pending)
+            if ((await store.GetAsync(id))!.State is JobState.Pending or JobState.Scheduled)
             {
                 return true;
             }
