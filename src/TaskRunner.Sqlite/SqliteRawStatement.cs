@@ -13,6 +13,9 @@ internal sealed class SqliteRawStatement : IDisposable
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
 
+    // Whether the last step returned a row, so the execution is not finished yet.
+    private bool _inRow;
+
     public SqliteRawStatement(SqliteConnection connection, string sql)
     {
         _db = connection.Handle!;
@@ -36,7 +39,8 @@ internal sealed class SqliteRawStatement : IDisposable
     public bool Step()
     {
         var rc = raw.sqlite3_step(_statement);
-        if (rc == raw.SQLITE_ROW)
+        _inRow = rc == raw.SQLITE_ROW;
+        if (_inRow)
         {
             return true;
         }
@@ -57,10 +61,13 @@ internal sealed class SqliteRawStatement : IDisposable
     public void Reset()
     {
         // A step that returned a row leaves the statement mid-run; stepping it to the end applies any remaining
-        // work, and reset makes it ready for the next bindings.
-        while (raw.sqlite3_step(_statement) == raw.SQLITE_ROW)
+        // work, and reset makes it ready for the next bindings. Only then: stepping a statement that already returned
+        // SQLITE_DONE would reset it automatically and run it a second time.
+        while (_inRow && raw.sqlite3_step(_statement) == raw.SQLITE_ROW)
         {
         }
+
+        _inRow = false;
 
         SqliteException.ThrowExceptionForRC(raw.sqlite3_reset(_statement), _db);
     }

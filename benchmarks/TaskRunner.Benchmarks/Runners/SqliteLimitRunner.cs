@@ -92,9 +92,9 @@ internal static class SqliteLimitRunner
         using var begin = Command(connection, "BEGIN IMMEDIATE");
         using var commit = Command(connection, "COMMIT");
         // --claim engine: the backend's own promote + claim statements (with the concurrency-key checks), for comparison.
-        using var promote = Command(connection, engineClaim ? SqliteJobStore.PromoteSql : "SELECT 1");
+        using var promote = Command(connection, engineClaim ? SqliteJobSql.Promote : "SELECT 1");
         promote.Parameters.AddWithValue("@now", 0L);
-        using var claim = Command(connection, engineClaim ? SqliteJobStore.ClaimSql : ClaimSql);
+        using var claim = Command(connection, engineClaim ? SqliteJobSql.Claim : ClaimSql);
         claim.Parameters.AddWithValue(engineClaim ? "@owner" : "$owner", "bench");
         claim.Parameters.AddWithValue(engineClaim ? "@lease_expires_at" : "$expires", 0L);
         claim.Parameters.AddWithValue(engineClaim ? "@limit" : "$n", batch);

@@ -51,15 +51,21 @@ public sealed class SqliteDatabaseTests : IAsyncLifetime
         Assert.Equal("1", settings.ForeignKeys);
     }
 
+    // The statements splice in JobState numbers, so they are static readonly rather than constants: member data.
+    public static TheoryData<string, string> HotStatements => new()
+    {
+        { SqliteJobSql.Claim, "jobs_claim" }, // the claim walks pending jobs of one queue in claim order
+        { SqliteJobSql.Promote, "jobs_due" }, // promotion looks only at scheduled and failed jobs that are due
+        { SqliteJobSql.RecoverDead, "jobs_lease" }, // recovery looks only at running jobs by lease expiry
+        { SqliteJobSql.SucceedMany, "INTEGER PRIMARY KEY" }, // a list of completions looks each job up by id
+        { SqliteJobSql.Heartbeat, "INTEGER PRIMARY KEY" }, // a heartbeat looks each lease's job up by id
+        { SqliteJobSql.QueueRunning, "jobs_queue_running" }, // a queue limit counts only the queue's running jobs
+        { SqliteJobSql.Debounce, "jobs_unique_key" }, // a debounced enqueue finds the waiting job by its key
+        { SqliteJobSql.ReleaseRunningKey, "jobs_unique_key" }, // ... or the running one
+    };
+
     [Theory]
-    [InlineData(SqliteJobStore.ClaimSql, "jobs_claim")] // the claim walks pending jobs of one queue in claim order
-    [InlineData(SqliteJobStore.PromoteSql, "jobs_due")] // promotion looks only at scheduled and failed jobs that are due
-    [InlineData(SqliteJobStore.RecoverDeadSql, "jobs_lease")] // recovery looks only at running jobs by lease expiry
-    [InlineData(SqliteJobStore.SucceedManySql, "INTEGER PRIMARY KEY")] // a list of completions looks each job up by id
-    [InlineData(SqliteJobStore.HeartbeatSql, "INTEGER PRIMARY KEY")] // a heartbeat looks each lease's job up by id
-    [InlineData(SqliteJobStore.QueueRunningSql, "jobs_queue_running")] // a queue limit counts only the queue's running jobs
-    [InlineData(SqliteJobStore.DebounceSql, "jobs_unique_key")] // a debounced enqueue finds the waiting job by its key
-    [InlineData(SqliteJobStore.ReleaseRunningKeySql, "jobs_unique_key")] // ... or the running one
+    [MemberData(nameof(HotStatements))]
     public async Task Hot_statements_search_their_partial_index_and_never_scan_the_jobs_table(string sql, string index)
     {
         using var database = _factory.OpenDatabase();
@@ -103,7 +109,7 @@ public sealed class SqliteDatabaseTests : IAsyncLifetime
         var plan = await database.ReadAsync(names, static (session, names) =>
         {
             using var command = session.Connection.CreateCommand();
-            command.CommandText = "EXPLAIN QUERY PLAN " + SqliteJobStore.ClaimSql;
+            command.CommandText = "EXPLAIN QUERY PLAN " + SqliteJobSql.Claim;
             foreach (var name in new[] { "@owner", "@lease_expires_at", "@queue", "@limit", "@now" })
             {
                 command.Parameters.AddWithValue(name, 1);
