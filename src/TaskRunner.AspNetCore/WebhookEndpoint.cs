@@ -6,6 +6,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace TaskRunner.AspNetCore;
 
@@ -30,6 +32,7 @@ internal sealed class WebhookEndpoint
     {
         if (_localOnly && !IsLoopback(context.Connection.RemoteIpAddress))
         {
+            WebhookLog.RemoteRefused(Logger(context), RemoteAddress(context));
             return Problem(StatusCodes.Status403Forbidden, "Webhooks are local-only",
                 "This endpoint serves only requests from this machine until the host sets TaskRunnerWebhookOptions.AuthorizationPolicy (or AllowRemoteCallers).");
         }
@@ -63,6 +66,7 @@ internal sealed class WebhookEndpoint
 
         if (_secret is not null && !SignatureMatches(context.Request.Headers[_options.SignatureHeader], body.Value.Span))
         {
+            WebhookLog.BadSignature(Logger(context), eventName, RemoteAddress(context));
             return Problem(StatusCodes.Status401Unauthorized, "Invalid signature",
                 $"The {_options.SignatureHeader} header must be '{SignaturePrefix}' and the hex HMAC-SHA256 of the body under the shared secret.");
         }
@@ -87,6 +91,12 @@ internal sealed class WebhookEndpoint
             return Problem(StatusCodes.Status400BadRequest, "Event refused", ex.Message);
         }
 
+        var logger = Logger(context);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            WebhookLog.Published(logger, result.EventName, result.EventId, result.CreatedCount, result.Jobs.Count);
+        }
+
         var response = new WebhookPublishResponse(result.EventName, result.EventId, result.IsDuplicate,
             [.. result.Jobs.Select(j => new WebhookJob(j.Subscription, j.JobName, j.Id.Value, j.Created))]);
         return TypedResults.Json(response, statusCode: result.IsDuplicate ? StatusCodes.Status200OK : StatusCodes.Status202Accepted);
@@ -96,6 +106,11 @@ internal sealed class WebhookEndpoint
     /// cannot say who called must not open the endpoint.</summary>
     internal static bool IsLoopback(IPAddress? address) =>
         address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
+    private static ILogger Logger(HttpContext context) =>
+        context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(WebhookLog.Category) ?? NullLogger.Instance;
+
+    private static string RemoteAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "an unknown address";
 
     /// <summary>Reads the body up to the limit; <see langword="null"/> when it is over.</summary>
     private async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpContext context)

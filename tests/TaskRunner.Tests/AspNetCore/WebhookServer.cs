@@ -36,6 +36,13 @@ internal sealed class WebhookServer : IAsyncDisposable
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>Everything the app logged.</summary>
+    public RecordingLoggerProvider Logs { get; private init; } = null!;
+
+    /// <summary>The webhooks' log messages at <paramref name="level"/>.</summary>
+    public IEnumerable<string> WebhookMessages(LogLevel level) =>
+        Logs.Entries.Where(e => e.Category == "TaskRunner.Webhooks" && e.Level == level).Select(e => e.Message);
+
     public IJobStore Store => _app.Services.GetRequiredService<IJobStore>();
 
     public static async Task<WebhookServer> StartAsync(Action<TaskRunnerWebhookOptions>? configure = null)
@@ -43,7 +50,8 @@ internal sealed class WebhookServer : IAsyncDisposable
         var files = new SqliteStoreFactory();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
+        var logs = new RecordingLoggerProvider();
+        builder.Logging.ClearProviders().AddProvider(logs);
         builder.Services.AddSingleton<Probe>();
         builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
         builder.Services.AddAuthorization(o => o.AddPolicy("webhooks", p => p.RequireAuthenticatedUser()));
@@ -58,7 +66,7 @@ internal sealed class WebhookServer : IAsyncDisposable
                 .Enqueue("notify-warehouse", e => new Work("ship-" + e.OrderId), new JobOptions { Queue = "held" })
                 .When(e => e.Total > 0)));
         var app = builder.Build();
-        var server = new WebhookServer(app, files);
+        var server = new WebhookServer(app, files) { Logs = logs };
         app.Use((context, next) =>
         {
             context.Connection.RemoteIpAddress = server.RemoteIp;

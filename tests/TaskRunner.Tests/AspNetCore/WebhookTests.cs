@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 using TaskRunner.AspNetCore;
 
 namespace TaskRunner.Tests.AspNetCore;
@@ -70,6 +71,7 @@ public sealed class WebhookTests
         var stored = await server.Store.GetAsync(new JobId(jobs[0].GetProperty("id").GetInt64()));
         Assert.Equal(("send-receipt", "event:order.paid:evt-1:send-receipt"), (stored!.Name, stored.IdempotencyKey));
         Assert.Equal(2, (await server.Store.CountAsync(null)).Total);
+        Assert.Equal(["Webhook published event 'order.paid' id 'evt-1': 2 of 2 jobs created"], server.WebhookMessages(LogLevel.Information));
     }
 
     [Fact]
@@ -139,6 +141,7 @@ public sealed class WebhookTests
 
         await AssertProblem(response, HttpStatusCode.Unauthorized, "X-Hub-Signature-256");
         Assert.Equal(0, (await server.Store.CountAsync(null)).Total);
+        Assert.Equal(["Webhook call for event 'order.paid' from 127.0.0.1 refused (401): bad or missing signature"], server.WebhookMessages(LogLevel.Warning));
     }
 
     [Fact]
@@ -192,6 +195,7 @@ public sealed class WebhookTests
 
         await AssertProblem(response, HttpStatusCode.Forbidden, "only requests from this machine");
         Assert.Equal(0, (await server.Store.CountAsync(null)).Total);
+        Assert.Contains($"Webhook call from {address} refused (403)", Assert.Single(server.WebhookMessages(LogLevel.Warning)), StringComparison.Ordinal);
     }
 
     [Fact]
