@@ -11,6 +11,7 @@ public sealed class ApiConventionTests
         typeof(TaskRunnerOptions).Assembly,
         typeof(global::TaskRunner.Sqlite.SqliteStoreOptions).Assembly,
         typeof(global::TaskRunner.Postgres.PostgresStoreOptions).Assembly,
+        typeof(global::TaskRunner.AspNetCore.TaskRunnerWebhookOptions).Assembly,
     ];
 
     public static TheoryData<string> LibraryNames => new(Libraries.Select(a => a.GetName().Name!));
@@ -28,10 +29,11 @@ public sealed class ApiConventionTests
     public void Public_types_live_in_the_namespaces_of_their_assembly(string assembly)
     {
         // TaskRunner.Abstractions and TaskRunner.Core share the TaskRunner root (as Microsoft.Extensions.* do);
-        // backends have their own; the DI entry point sits where AddXxx methods are looked for.
-        var root = assembly is "TaskRunner.Sqlite" or "TaskRunner.Postgres" ? assembly : "TaskRunner";
+        // backends have their own; the DI entry point sits where AddXxx methods are looked for, and endpoint mappings
+        // (MapXxx) where ASP.NET Core's own are.
+        var root = assembly is "TaskRunner.Sqlite" or "TaskRunner.Postgres" or "TaskRunner.AspNetCore" ? assembly : "TaskRunner";
         var stray = Types(assembly)
-            .Where(t => t.IsVisible && t.Namespace != "Microsoft.Extensions.DependencyInjection")
+            .Where(t => t.IsVisible && t.Namespace is not ("Microsoft.Extensions.DependencyInjection" or "Microsoft.AspNetCore.Builder"))
             .Where(t => t.Namespace is null || !(t.Namespace == root || t.Namespace.StartsWith(root + ".", StringComparison.Ordinal)))
             .Select(t => t.FullName);
         Assert.Empty(stray);
