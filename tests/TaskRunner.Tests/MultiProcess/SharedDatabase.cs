@@ -50,7 +50,7 @@ internal sealed class SharedDatabase : IAsyncDisposable
         var directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "taskrunner-tests", "multiprocess-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddTaskRunner(b =>
+        builder.Services.AddTaskRunnerWorker(b =>
         {
             if (postgres is { } pg)
             {
