@@ -17,7 +17,7 @@ public static class TaskRunnerServiceCollectionExtensions
     /// <summary>Registers the TaskRunner client side: the job client (<see cref="IJobClient"/>), the run-time schedule API
     /// (<c>IRecurringJobs</c>), the lock provider, the store (unless a backend is chosen in <paramref name="configure"/>, the
     /// in-memory one) and a hosted service that prepares the store at start. It runs no jobs: add
-    /// <see cref="TaskRunnerWorkerServiceCollectionExtensions.AddTaskRunnerWorker"/> in the processes that do, as Hangfire's
+    /// <see cref="TaskRunnerWorkerServiceCollectionExtensions.AddTaskRunnerWorker(IServiceCollection, Action{ITaskRunnerBuilder})"/> in the processes that do, as Hangfire's
     /// <c>AddHangfire</c> + <c>AddHangfireServer</c>. Safe to call more than once.</summary>
     /// <param name="services">The host's services.</param>
     /// <param name="configure">Picks a backend (<c>UseSqlite</c>, ...), registers jobs (<c>AddJob</c> with a handler,
@@ -40,6 +40,7 @@ public static class TaskRunnerServiceCollectionExtensions
 
         services.TryAddSingleton<IJobStore, InMemoryJobStore>();
         services.TryAddSingleton<ILockStore, InMemoryLockStore>();
+        services.TryAddSingleton<INodeRegistry, InMemoryNodeRegistry>();
         services.TryAddSingleton<IMetadataStore, InMemoryMetadataStore>();
         services.TryAddSingleton<IDistributedLockProvider, DistributedLockProvider>();
 

@@ -12,6 +12,7 @@ public sealed class ContractCoverageTests
         typeof(ScheduleStoreContract<>),
         typeof(MetadataStoreContract<>),
         typeof(LockProviderContract<>),
+        typeof(NodeRegistryContract<>),
     ];
 
     [Fact]

@@ -11,3 +11,5 @@ public sealed class PostgresScheduleStoreTests : ScheduleStoreContract<PostgresS
 public sealed class PostgresMetadataStoreTests : MetadataStoreContract<PostgresStoreFactory>;
 
 public sealed class PostgresLockProviderTests : LockProviderContract<PostgresStoreFactory>;
+
+public sealed class PostgresNodeRegistryTests : NodeRegistryContract<PostgresStoreFactory>;

@@ -11,3 +11,5 @@ public sealed class SqliteScheduleStoreTests : ScheduleStoreContract<SqliteStore
 public sealed class SqliteMetadataStoreTests : MetadataStoreContract<SqliteStoreFactory>;
 
 public sealed class SqliteLockProviderTests : LockProviderContract<SqliteStoreFactory>;
+
+public sealed class SqliteNodeRegistryTests : NodeRegistryContract<SqliteStoreFactory>;

@@ -11,3 +11,5 @@ public sealed class InMemoryScheduleStoreContractTests : ScheduleStoreContract<I
 public sealed class InMemoryMetadataStoreTests : MetadataStoreContract<InMemoryStoreFactory>;
 
 public sealed class InMemoryLockProviderTests : LockProviderContract<InMemoryStoreFactory>;
+
+public sealed class InMemoryNodeRegistryTests : NodeRegistryContract<InMemoryStoreFactory>;
