@@ -70,9 +70,10 @@ public sealed class QueueConfigurationTests : IDisposable
     {
         var settings = new Dictionary<string, string?> { ["Queues:default:Polling:Strategy"] = "FixedInterval", [key] = value };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        await using var host = RunnerHost.Create(b => b.BindConfiguration(configuration));
+        // Disposed without a stop: a host whose start failed cannot be stopped.
+        using var host = RunnerHost.Create(b => b.BindConfiguration(configuration)).Host;
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.Host.StartAsync());
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
