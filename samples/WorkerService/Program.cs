@@ -7,12 +7,12 @@ using TaskRunner.Sqlite;
 var builder = Host.CreateApplicationBuilder(args);
 var database = builder.Configuration["db"] ?? Path.Combine(Path.GetTempPath(), "taskrunner-pair.db");
 
-// The worker: the same store, the handler under the shared job name, and the engine that claims and runs jobs.
-builder.Services.AddTaskRunnerWorker(b =>
+// The worker: the same store, the handler under the shared job name, and the engine that claims and runs jobs. Its
+// queues come from appsettings.json ("TaskRunner" section); polling changes there apply without a restart.
+builder.Services.AddTaskRunnerWorker(builder.Configuration.GetSection("TaskRunner"), b =>
 {
     b.UseSqlite(database);
     b.AddJob<ThumbnailHandler, Thumbnail>(Thumbnail.JobName);
-    b.AddQueue("default", q => q.Concurrency = 4);
     b.AddObserver<ConsoleProgress>();
 });
 
