@@ -61,8 +61,12 @@ internal sealed class QueueProcessor : IDisposable
         get => _paused;
         set
         {
-            _paused = value;
-            _wake.Set();
+            // Only a change wakes the poll loop: a needless wake-up would cost a claim on an idle queue.
+            if (_paused != value)
+            {
+                _paused = value;
+                _wake.Set();
+            }
         }
     }
 
