@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -31,7 +32,7 @@ public sealed class RollingDeployTests : IDisposable
         var recorder = new RecordingLoggerProvider();
         await using var old = await RunnerHost.StartAsync(
             b => b.UseSqlite(DatabasePath).AddJob<WorkHandler, Work>("work").Configure(o => o.NodeId = "old-node"),
-            services: s => s.AddSingleton<Probe>().AddLogging(l => l.AddProvider(recorder)));
+            services: s => s.AddSingleton<Probe>().AddLogging(l => l.AddProvider(recorder)).AddMetrics());
 
         // Its first poll claimed the job it can run and passed over the new type.
         await old.Events.WaitFor(JobEventKind.Succeeded, work);
@@ -52,6 +53,7 @@ public sealed class RollingDeployTests : IDisposable
         var health = await new TaskRunnerHealthCheck(old.Monitor).CheckHealthAsync(new HealthCheckContext());
         Assert.Equal(HealthStatus.Degraded, health.Status);
         Assert.Contains("job 'resize' in queue 'default' (1 pending): no live worker has its handler", health.Description, StringComparison.Ordinal);
+        Assert.Equal([("default", "resize", 1L)], ReadUnservedGauge(old.Services));
         var warning = Assert.Single(recorder.Entries, e => e.EventId.Id == 50);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("job 'resize' in queue 'default'", warning.Message, StringComparison.Ordinal);
@@ -90,6 +92,31 @@ public sealed class RollingDeployTests : IDisposable
             [new UnservedWork("default", "resize", 1, QueueServed: true), new UnservedWork("reports", "work", 4, QueueServed: false)],
             unserved);
         Assert.Equal("queue 'reports' (4 pending 'work'): no live worker serves the queue", unserved[1].ToString());
+    }
+
+    /// <summary>Reads the <c>taskrunner.jobs.unserved</c> gauge of one host (its own meter factory).</summary>
+    private static List<(string Queue, string JobName, long Count)> ReadUnservedGauge(IServiceProvider services)
+    {
+        var meters = services.GetRequiredService<IMeterFactory>();
+        var read = new List<(string, string, long)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "taskrunner.jobs.unserved" && ReferenceEquals(instrument.Meter.Scope, meters))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var byKey = tags.ToArray().ToDictionary(t => t.Key, t => t.Value as string);
+            read.Add((byKey["queue"]!, byKey["job_name"]!, value));
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return read;
     }
 
     public void Dispose()
