@@ -20,7 +20,7 @@ var database = Path.Combine(Path.GetTempPath(), "taskrunner-fileindexer.db");
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddTaskRunner(b =>
+builder.Services.AddTaskRunnerWorker(b =>
 {
     b.UseSqlite(database);
     b.AddFileExtraction<SourceFileExtractor>("files", folder, o =>

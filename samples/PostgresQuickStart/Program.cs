@@ -235,7 +235,7 @@ static IHost BuildHost(string connectionString, string schema)
     var builder = Host.CreateApplicationBuilder();
     // Keep the console for this sample's own lines: failed attempts are logged as warnings, and here they are on purpose.
     builder.Logging.SetMinimumLevel(LogLevel.Error);
-    builder.Services.AddTaskRunner(b =>
+    builder.Services.AddTaskRunnerWorker(b =>
     {
         b.UsePostgres(connectionString, o => o.Schema = schema);
         b.AddQueue("default", q => q.Concurrency = 8);

@@ -21,7 +21,7 @@ foreach (var file in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" })
 var builder = Host.CreateApplicationBuilder(args);
 // Keep the console for this sample's own lines: the runner logs each failed attempt as a warning, and here they are on purpose.
 builder.Logging.SetMinimumLevel(LogLevel.Error);
-builder.Services.AddTaskRunner(b =>
+builder.Services.AddTaskRunnerWorker(b =>
 {
     b.UseSqlite(dbPath);
     b.AddQueue("default", q => q.Concurrency = 8);

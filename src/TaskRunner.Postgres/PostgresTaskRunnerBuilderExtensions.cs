@@ -66,6 +66,8 @@ public static class PostgresTaskRunnerBuilderExtensions
         services.AddSingleton<ILockStore, PostgresLockStore>();
         services.RemoveAll<IScheduleStore>();
         services.AddSingleton<IScheduleStore, PostgresScheduleStore>();
+        services.RemoveAll<INodeRegistry>();
+        services.AddSingleton<INodeRegistry, PostgresNodeRegistry>();
         services.RemoveAll<IMetadataStore>();
         services.AddSingleton<IMetadataStore, PostgresMetadataStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreInitializer, PostgresStoreInitializer>());

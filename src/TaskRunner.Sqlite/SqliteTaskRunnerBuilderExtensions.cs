@@ -42,6 +42,8 @@ public static class SqliteTaskRunnerBuilderExtensions
         services.AddSingleton<ILockStore, SqliteLockStore>();
         services.RemoveAll<IScheduleStore>();
         services.AddSingleton<IScheduleStore, SqliteScheduleStore>();
+        services.RemoveAll<INodeRegistry>();
+        services.AddSingleton<INodeRegistry, SqliteNodeRegistry>();
         services.RemoveAll<IMetadataStore>();
         services.AddSingleton<IMetadataStore, SqliteMetadataStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreInitializer, SqliteStoreInitializer>());

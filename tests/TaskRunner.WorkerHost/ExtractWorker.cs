@@ -16,7 +16,7 @@ internal static class ExtractWorker
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(log);
-        builder.Services.AddTaskRunner(b =>
+        builder.Services.AddTaskRunnerWorker(b =>
         {
             Sqlite.SqliteTaskRunnerBuilderExtensions.UseSqlite(b, arguments.Text("db"));
             b.Configure(o => o.NodeId = $"extract-{Environment.ProcessId}");

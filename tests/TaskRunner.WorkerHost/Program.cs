@@ -51,7 +51,7 @@ static IHost BuildHost(WorkerArguments arguments, Action<ITaskRunnerBuilder> con
     var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
     services?.Invoke(builder.Services);
-    builder.Services.AddTaskRunner(b =>
+    builder.Services.AddTaskRunnerWorker(b =>
     {
         if (arguments.Has("postgres"))
         {

@@ -38,7 +38,7 @@ internal sealed class BenchHost : IAsyncDisposable
         }
 
         services?.Invoke(builder.Services);
-        builder.Services.AddTaskRunner(b =>
+        builder.Services.AddTaskRunnerWorker(b =>
         {
             if (database is not null)
             {

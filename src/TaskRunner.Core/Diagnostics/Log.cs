@@ -27,7 +27,34 @@ internal static partial class Log
     public static partial void CircuitClosed(ILogger logger);
 
     [LoggerMessage(8, LogLevel.Warning, "Job {JobId} ({JobName}) attempt {Attempt} failed; retry at {RetryAt}")]
-    public static partial void JobFailed(ILogger logger, JobId jobId, string jobName, int attempt, DateTimeOffset retryAt, Exception? exception);
+    private static partial void JobFailed(ILogger logger, JobId jobId, string jobName, int attempt, string retryAt, Exception? exception);
+
+    /// <summary>The retry time in ISO 8601 UTC, whatever the machine's culture (a log is read on other machines).</summary>
+    public static void JobFailed(ILogger logger, JobId jobId, string jobName, int attempt, DateTimeOffset retryAt, Exception? exception) =>
+        JobFailed(logger, jobId, jobName, attempt, Invariant(retryAt), exception);
+
+    /// <summary>An instant as a log shows it: ISO 8601 in UTC, invariant culture.</summary>
+    public static string Invariant(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static readonly Func<ILogger, JobId, string, int, string, IDisposable?> JobScopeFormat =
+        LoggerMessage.DefineScope<JobId, string, int, string>("Job {JobId} ({JobName}) attempt {Attempt} in queue {Queue}");
+
+    /// <summary>The scope around one execution: every log line of the runner and of the handler (through the same
+    /// logger factory) carries the job's id, name, attempt and queue.</summary>
+    public static IDisposable? JobScope(ILogger logger, ClaimedJob job) => JobScopeFormat(logger, job.Id, job.Name, job.Attempt, job.Queue);
+
+    [LoggerMessage(50, LogLevel.Warning, "{Count} pending jobs wait for a worker nobody runs: {What}. Start a worker that serves it (or resume the queue)")]
+    public static partial void UnservedWork(ILogger logger, long count, string what);
+
+    [LoggerMessage(51, LogLevel.Information, "Queue {Queue} {Change} in node {NodeId}")]
+    public static partial void QueuePauseChanged(ILogger logger, string queue, string change, string nodeId);
+
+    [LoggerMessage(52, LogLevel.Information, "Configuration reloaded: queue {Queue} polls with {Strategy}")]
+    public static partial void PollingReloaded(ILogger logger, string queue, string strategy);
+
+    [LoggerMessage(53, LogLevel.Warning, "Configuration reload rejected; the queues keep their polling settings")]
+    public static partial void ReloadRejected(ILogger logger, Exception exception);
 
     [LoggerMessage(9, LogLevel.Error, "Job {JobId} ({JobName}) dead-lettered: {Reason}")]
     public static partial void JobDeadLettered(ILogger logger, JobId jobId, string jobName, string reason);

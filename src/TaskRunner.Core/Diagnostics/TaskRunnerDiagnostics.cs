@@ -62,5 +62,9 @@ internal sealed class TaskRunnerDiagnostics : IDisposable
         _meter.CreateObservableGauge("taskrunner.queue.depth", queueDepths, "{job}", "Jobs waiting, per queue, as of the last poll.");
     }
 
+    /// <summary>Adds the gauge of pending jobs no live worker serves, per queue and job name.</summary>
+    public void AddUnservedGauge(Func<IEnumerable<Measurement<long>>> unserved) =>
+        _meter.CreateObservableGauge("taskrunner.jobs.unserved", unserved, "{job}", "Pending jobs no live worker serves, per queue and job name.");
+
     public void Dispose() => _meter.Dispose();
 }

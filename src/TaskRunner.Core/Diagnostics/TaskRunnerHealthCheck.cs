@@ -6,7 +6,8 @@ namespace TaskRunner.Diagnostics;
 /// Reports the runner's health: healthy while running with the circuit closed and the last store call of the poll and
 /// maintenance loops successful; unhealthy while the store keeps failing (the circuit breaker is open, or half-open with
 /// no call succeeded yet), naming the last error; degraded when the last store call failed but the circuit is still
-/// closed, or while stale leases (crashed workers) were recovered at the last check; unhealthy when not running.
+/// closed, while pending jobs wait for a worker nobody runs (naming their queues and job names), or while stale leases
+/// (crashed workers) were recovered at the last check; unhealthy when not running.
 /// Add it with <c>services.AddHealthChecks().AddCheck&lt;TaskRunnerHealthCheck&gt;("taskrunner")</c>.
 /// </summary>
 public sealed class TaskRunnerHealthCheck(ITaskRunnerMonitor monitor) : IHealthCheck
@@ -27,6 +28,12 @@ public sealed class TaskRunnerHealthCheck(ITaskRunnerMonitor monitor) : IHealthC
             data["lastStoreError"] = storeError.Message;
         }
 
+        var unserved = monitor.UnservedWork;
+        if (unserved.Count > 0)
+        {
+            data["unserved"] = string.Join("; ", unserved);
+        }
+
         var result = monitor.State switch
         {
             // The breaker opens only after repeated failures, and leaves half-open only on a success: the store keeps failing.
@@ -37,6 +44,8 @@ public sealed class TaskRunnerHealthCheck(ITaskRunnerMonitor monitor) : IHealthC
                     data),
             TaskRunnerState.Running when storeError is not null =>
                 HealthCheckResult.Degraded($"The last store call failed: {storeError.Message}", storeError, data),
+            TaskRunnerState.Running when unserved.Count > 0 =>
+                HealthCheckResult.Degraded($"Pending jobs wait for a worker nobody runs: {string.Join("; ", unserved)}.", data: data),
             TaskRunnerState.Running when monitor.StaleLeasesRecovered > 0 =>
                 HealthCheckResult.Degraded($"{monitor.StaleLeasesRecovered} jobs of crashed workers were recovered at the last check.", data: data),
             TaskRunnerState.Running => HealthCheckResult.Healthy("Running.", data),

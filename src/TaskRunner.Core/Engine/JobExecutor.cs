@@ -22,6 +22,7 @@ internal sealed class JobExecutor(RunnerServices runner)
     public async ValueTask<JobCompletion?> RunAsync(ClaimedJob job, WorkerContext context)
     {
         var tag = new KeyValuePair<string, object?>("queue", job.Queue);
+        using var logScope = Log.JobScope(runner.Logger, job);
         if (!runner.Registry.TryGet(job.Name, out var registration))
         {
             return DeadLetter(job, new JobError("HandlerNotRegistered",

@@ -13,7 +13,7 @@ internal sealed class QueueProcessor : IDisposable
 {
     private readonly RunnerServices _runner;
     private readonly QueueOptions _queue;
-    private readonly IPollingStrategy _strategy;
+    private volatile IPollingStrategy _strategy;
     private readonly ResiliencePipeline _pipeline;
     private readonly CompletionWriter _completions;
     private readonly GlobalLimiter? _global;
@@ -28,6 +28,8 @@ internal sealed class QueueProcessor : IDisposable
     private int _inFlight;
     private int _waitingForSlots;
     private volatile bool _stopping;
+    private volatile bool _paused;
+    private volatile bool _strategyReplaced;
 
     public QueueProcessor(RunnerServices runner, QueueOptions queue, IPollingStrategy strategy, ResiliencePipeline pipeline, CompletionWriter completions, GlobalLimiter? global, HeldLeases leases)
     {
@@ -51,6 +53,30 @@ internal sealed class QueueProcessor : IDisposable
     }
 
     public string Name => _queue.Name;
+
+    /// <summary>Whether the queue claims nothing (paused at run time or by configuration). Running and prefetched jobs
+    /// still finish; leases are still renewed.</summary>
+    public bool Paused
+    {
+        get => _paused;
+        set
+        {
+            // Only a change wakes the poll loop: a needless wake-up would cost a claim on an idle queue.
+            if (_paused != value)
+            {
+                _paused = value;
+                _wake.Set();
+            }
+        }
+    }
+
+    /// <summary>Takes a new polling strategy (a configuration reload); the poll loop starts from its initial decision.</summary>
+    public void ReplaceStrategy(IPollingStrategy strategy)
+    {
+        _strategy = strategy;
+        _strategyReplaced = true;
+        _wake.Set();
+    }
 
     /// <summary>Jobs claimed by this process and not yet reported.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -94,6 +120,27 @@ internal sealed class QueueProcessor : IDisposable
         var woken = true;
         while (!stop.IsCancellationRequested)
         {
+            if (_strategyReplaced)
+            {
+                _strategyReplaced = false;
+                decision = _strategy.Initial;
+            }
+
+            if (_paused)
+            {
+                // Paused: sleep until resumed (or a new strategy); a wake-up that came meanwhile is kept for the next claim.
+                try
+                {
+                    woken |= await _wake.WaitAsync(Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
             // Every wake-up ends up here, so a strategy's "not now" holds whatever woke the loop; one that came meanwhile
             // is kept, so the claim that follows does not skip as "nothing changed".
             var notYet = _strategy.GetClaimDelay(_runner.TimeProvider.GetUtcNow());

@@ -23,6 +23,10 @@ public interface ITaskRunnerMonitor
     /// <summary>Jobs of crashed workers (expired leases) recovered at the last stale-lease check.</summary>
     int StaleLeasesRecovered { get; }
 
+    /// <summary>Pending jobs no live worker can run (no live node serves their queue, or none of those that do has their
+    /// job name), as of this node's last registry check (<see cref="TaskRunnerOptions.NodeHeartbeatInterval"/>).</summary>
+    IReadOnlyList<UnservedWork> UnservedWork { get; }
+
     /// <summary>Raised after every lifecycle change, with the new state.</summary>
     event EventHandler<TaskRunnerState>? StateChanged;
 }

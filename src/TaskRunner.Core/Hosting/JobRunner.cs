@@ -10,7 +10,7 @@ namespace TaskRunner;
 /// <see cref="StorePipeline"/>. Stopping stops claiming, lets running jobs finish
 /// within the shutdown timeout, then cancels them and hands their leases back without counting the attempt.
 /// </summary>
-internal sealed class JobRunner(
+internal sealed partial class JobRunner(
     RunnerServices runner,
     IEnumerable<IStoreInitializer> initializers,
     IServiceProvider services) : IHostedService, ITaskRunnerMonitor, IDisposable, IAsyncDisposable
@@ -47,7 +47,7 @@ internal sealed class JobRunner(
     /// <summary>Every loop of the runner: the queues' workers, the heartbeat, the maintenance and the report writer. Complete
     /// once the runner has stopped, unless a handler that ignored its token still runs.</summary>
     internal Task Loops => Task.WhenAll(
-        [.. _queues.Select(q => q.WorkersDone), _heartbeats, _maintenance, _reportsWritten, _dueTimes]);
+        [.. _queues.Select(q => q.WorkersDone), _heartbeats, _maintenance, _reportsWritten, _dueTimes, _nodeBeats]);
 
     /// <summary>How long running jobs may finish at shutdown: <see cref="TaskRunnerOptions.ShutdownTimeout"/>, but never
     /// past the host's own shutdown timeout less the time kept to cancel them and store their hand-backs.</summary>
@@ -81,6 +81,7 @@ internal sealed class JobRunner(
             _completions = new CompletionWriter(runner, _leases);
             _queues = [.. queues.Select(q => new QueueProcessor(
                 runner, q, PollingStrategies.Create(services, q), pipeline, _completions, global, _leases))];
+            ApplyConfiguredPauses(options);
             var maintainer = _maintainer = new JobMaintenance(runner, pipeline, _queues);
             var heartbeat = new LeaseHeartbeat(runner, _leases, _queues);
             runner.Diagnostics.AddGauges(() => BusyWorkers, () => (int)CircuitState, QueueDepths);
@@ -100,6 +101,7 @@ internal sealed class JobRunner(
             var maintenanceTimer = new PeriodicTimer(runner.Options.StaleLeaseCheckInterval, runner.TimeProvider);
             _heartbeats = Task.Run(() => heartbeat.RunAsync(heartbeatTimer, _stopLoops.Token), CancellationToken.None);
             _maintenance = Task.Run(() => maintainer.RunAsync(maintenanceTimer, _stopLoops.Token), CancellationToken.None);
+            await StartNodesAsync(runner, services, cancellationToken).ConfigureAwait(false);
             Log.RunnerStarted(runner.Logger, runner.Node.Id, string.Join(", ", _queues.Select(q => q.Name)));
             SetState(TaskRunnerState.Running);
         }
@@ -173,6 +175,7 @@ internal sealed class JobRunner(
 
         await _stopLoops.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_heartbeats, _maintenance).ConfigureAwait(false);
+        await StopNodesAsync().ConfigureAwait(false);
         Log.RunnerStopped(runner.Logger, runner.Node.Id);
         SetState(TaskRunnerState.Stopped);
     }

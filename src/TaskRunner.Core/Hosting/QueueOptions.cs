@@ -33,6 +33,11 @@ public sealed class QueueOptions
     /// <value>Defaults to 1. Range 1–100.</value>
     public int Weight { get; set; } = 1;
 
+    /// <summary>Whether this process starts with the queue paused (claims nothing from it until resumed through
+    /// <see cref="IQueueControl"/> or a configuration reload that clears it).</summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool Paused { get; set; }
+
     /// <summary>Creates the queue's polling strategy (one instance per queue); <see langword="null"/> for the default
     /// (exponential backoff while idle).</summary>
     public Func<IServiceProvider, IPollingStrategy>? PollingStrategyFactory { get; set; }

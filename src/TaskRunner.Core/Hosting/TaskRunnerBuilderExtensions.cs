@@ -62,6 +62,7 @@ public static class TaskRunnerBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.Replace(ServiceDescriptor.Singleton<IJobStore, InMemoryJobStore>());
         builder.Services.Replace(ServiceDescriptor.Singleton<ILockStore, Locks.InMemoryLockStore>());
+        builder.Services.Replace(ServiceDescriptor.Singleton<INodeRegistry, InMemoryNodeRegistry>());
         return builder;
     }
 

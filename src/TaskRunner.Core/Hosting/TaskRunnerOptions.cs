@@ -36,6 +36,15 @@ public sealed class TaskRunnerOptions
     /// <value>Defaults to 10 seconds. Range 10 ms – 1 hour.</value>
     public TimeSpan StaleLeaseCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often this worker renews its entry in the node registry and checks for pending work no live worker
+    /// serves (logged as a warning, on <see cref="ITaskRunnerMonitor.UnservedWork"/> and the health check).</summary>
+    /// <value>Defaults to 15 seconds. Range 10 ms – 10 minutes.</value>
+    public TimeSpan NodeHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a node's entry counts as live after its last heartbeat; older entries are purged.</summary>
+    /// <value>Defaults to 1 minute. Range 2 × <see cref="NodeHeartbeatInterval"/> – 1 day.</value>
+    public TimeSpan NodeExpiry { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long shutdown waits for running jobs before cancelling them and handing them back.</summary>
     /// <value>Defaults to 30 seconds. Range 0 – 1 hour.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -12,6 +12,10 @@ internal sealed class TaskRunnerOptionsValidator : IValidateOptions<TaskRunnerOp
     // The upper bound is half the lease, set at the check.
     internal static readonly OptionRange<TimeSpan> HeartbeatInterval = new("TaskRunnerOptions.HeartbeatInterval", TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(30));
     internal static readonly OptionRange<TimeSpan> StaleLeaseCheckInterval = new("TaskRunnerOptions.StaleLeaseCheckInterval", TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
+    internal static readonly OptionRange<TimeSpan> NodeHeartbeatInterval = new("TaskRunnerOptions.NodeHeartbeatInterval", TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
+
+    // The lower bound is twice the heartbeat interval, set at the check.
+    internal static readonly OptionRange<TimeSpan> NodeExpiry = new("TaskRunnerOptions.NodeExpiry", TimeSpan.FromMilliseconds(20), TimeSpan.FromDays(1));
     internal static readonly OptionRange<TimeSpan> ShutdownTimeout = new("TaskRunnerOptions.ShutdownTimeout", TimeSpan.Zero, TimeSpan.FromHours(1));
     internal static readonly OptionRange<int> DefaultMaxAttempts = new("TaskRunnerOptions.DefaultMaxAttempts", 1, 1000);
     internal static readonly OptionRange<TimeSpan> RetryBaseDelay = new("TaskRunnerOptions.RetryBaseDelay", TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
@@ -53,6 +57,8 @@ internal sealed class TaskRunnerOptionsValidator : IValidateOptions<TaskRunnerOp
         LeaseDuration.Check(options.LeaseDuration, failures);
         HeartbeatInterval.WithMax(options.LeaseDuration / 2).Check(options.HeartbeatInterval, failures);
         StaleLeaseCheckInterval.Check(options.StaleLeaseCheckInterval, failures);
+        NodeHeartbeatInterval.Check(options.NodeHeartbeatInterval, failures);
+        NodeExpiry.WithMin(options.NodeHeartbeatInterval * 2).Check(options.NodeExpiry, failures);
         ShutdownTimeout.Check(options.ShutdownTimeout, failures);
         DefaultMaxAttempts.Check(options.DefaultMaxAttempts, failures);
         RetryBaseDelay.Check(options.RetryBaseDelay, failures);

@@ -14,10 +14,14 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Adds TaskRunner to a service collection.</summary>
 public static class TaskRunnerServiceCollectionExtensions
 {
-    /// <summary>Registers the TaskRunner engine (a hosted service), the job client, the lock provider and, unless a backend
-    /// is chosen in <paramref name="configure"/>, the in-memory store. Safe to call more than once.</summary>
+    /// <summary>Registers the TaskRunner client side: the job client (<see cref="IJobClient"/>), the run-time schedule API
+    /// (<c>IRecurringJobs</c>), the lock provider, the store (unless a backend is chosen in <paramref name="configure"/>, the
+    /// in-memory one) and a hosted service that prepares the store at start. It runs no jobs: add
+    /// <see cref="TaskRunnerWorkerServiceCollectionExtensions.AddTaskRunnerWorker(IServiceCollection, Action{ITaskRunnerBuilder})"/> in the processes that do, as Hangfire's
+    /// <c>AddHangfire</c> + <c>AddHangfireServer</c>. Safe to call more than once.</summary>
     /// <param name="services">The host's services.</param>
-    /// <param name="configure">Registers jobs and queues, and picks a backend (<c>UseSqlite</c>, ...).</param>
+    /// <param name="configure">Picks a backend (<c>UseSqlite</c>, ...), registers jobs (<c>AddJob</c> with a handler,
+    /// <c>DeclareJob</c> without one) and the queues a worker serves.</param>
     /// <returns>The builder, for more configuration.</returns>
     public static ITaskRunnerBuilder AddTaskRunner(this IServiceCollection services, Action<ITaskRunnerBuilder>? configure = null)
     {
@@ -36,6 +40,7 @@ public static class TaskRunnerServiceCollectionExtensions
 
         services.TryAddSingleton<IJobStore, InMemoryJobStore>();
         services.TryAddSingleton<ILockStore, InMemoryLockStore>();
+        services.TryAddSingleton<INodeRegistry, InMemoryNodeRegistry>();
         services.TryAddSingleton<IMetadataStore, InMemoryMetadataStore>();
         services.TryAddSingleton<IDistributedLockProvider, DistributedLockProvider>();
 
@@ -49,13 +54,8 @@ public static class TaskRunnerServiceCollectionExtensions
         services.TryAddSingleton<JobClient>();
         services.TryAddSingleton<IJobClient>(sp => sp.GetRequiredService<JobClient>());
         services.TryAddSingleton<IJobSubmitter>(sp => sp.GetRequiredService<JobClient>());
-        services.TryAddSingleton<JobRunner>();
-        services.TryAddSingleton<ITaskRunnerMonitor>(sp => sp.GetRequiredService<JobRunner>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JobRunner>(sp => sp.GetRequiredService<JobRunner>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StoreNotificationListener>());
-
-        // After the runner's hosted service, so the store initializers have run when the scheduler stores code schedules.
-        SchedulingServiceCollectionExtensions.AddScheduling(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StoreInitialization>());
+        SchedulingServiceCollectionExtensions.AddSchedulingClient(services);
         return builder;
     }
 }

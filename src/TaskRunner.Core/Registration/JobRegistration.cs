@@ -7,7 +7,7 @@ namespace TaskRunner;
 /// <summary>One registered job: its stable name, payload type, defaults, and how to run it.</summary>
 internal abstract class JobRegistration
 {
-    protected JobRegistration(string name, Type handlerType, Type payloadType, JobOptions defaults)
+    protected JobRegistration(string name, Type? handlerType, Type payloadType, JobOptions defaults)
     {
         Name = name;
         HandlerType = handlerType;
@@ -18,7 +18,15 @@ internal abstract class JobRegistration
 
     public string Name { get; }
 
-    public Type HandlerType { get; }
+    /// <summary>The handler class, or <see langword="null"/> for a job declared without one (<c>DeclareJob</c>): a client
+    /// process enqueues it by name and payload type, and a worker that has the handler runs it.</summary>
+    public Type? HandlerType { get; }
+
+    /// <summary>Whether this process can run the job (claims ask only for such names).</summary>
+    public bool HasHandler => HandlerType is not null;
+
+    /// <summary>Who takes the payload, for error messages: the handler, or the job name when declared without one.</summary>
+    protected string Taker => HandlerType?.FullName ?? $"job '{Name}'";
 
     public Type PayloadType { get; }
 
@@ -43,7 +51,7 @@ internal abstract class JobRegistration
             if (!AcceptsNullPayload)
             {
                 throw new ArgumentNullException(paramName,
-                    $"The payload of job '{Name}' is null, but {HandlerType.FullName} takes a non-nullable {PayloadType.FullName}.");
+                    $"The payload of job '{Name}' is null, but {Taker} takes a non-nullable {PayloadType.FullName}.");
             }
         }
         else if (typeof(TPayload) != PayloadType && !PayloadType.IsInstanceOfType(payload))
@@ -60,13 +68,19 @@ internal abstract class JobRegistration
 
     /// <summary>The message of the <see cref="JsonException"/> for a null payload the handler does not accept.</summary>
     protected string NullPayloadMessage(bool empty) =>
-        $"The payload is {(empty ? "empty" : "JSON null")}, but {HandlerType.FullName} takes a non-nullable {PayloadType.FullName}.";
+        $"The payload is {(empty ? "empty" : "JSON null")}, but {Taker} takes a non-nullable {PayloadType.FullName}.";
 
-    private static bool HandlerAcceptsNull(Type handlerType, Type payloadType)
+    private static bool HandlerAcceptsNull(Type? handlerType, Type payloadType)
     {
         if (payloadType.IsValueType)
         {
             return Nullable.GetUnderlyingType(payloadType) is not null;
+        }
+
+        // Declared without a handler: a generic argument carries no nullable annotation, so null is refused at enqueue.
+        if (handlerType is null)
+        {
+            return false;
         }
 
         // The annotation lives on the handler's implementing method (generic arguments lose theirs at run time). The
@@ -101,4 +115,15 @@ internal sealed class JobRegistration<THandler, TPayload>(string name, JobOption
 
     public override ValueTask InvokeAsync(IServiceProvider services, object? payload, JobContext context) =>
         services.GetRequiredService<THandler>().ExecuteAsync((TPayload)payload!, context);
+}
+
+/// <summary>A job declared by name and payload type without a handler (<c>DeclareJob</c>): enqueued here, run elsewhere.</summary>
+internal sealed class DeclaredJobRegistration<TPayload>(string name, JobOptions defaults)
+    : JobRegistration(name, null, typeof(TPayload), defaults)
+{
+    public override object? ReadPayload(ReadOnlyMemory<byte> json, JsonSerializerOptions options) =>
+        json.IsEmpty ? default : JsonSerializer.Deserialize<TPayload>(json.Span, options);
+
+    public override ValueTask InvokeAsync(IServiceProvider services, object? payload, JobContext context) =>
+        throw new InvalidOperationException($"Job '{Name}' is declared without a handler in this process; it cannot run here.");
 }

@@ -13,6 +13,7 @@ public sealed class ContractCoverageTests
         typeof(MetadataStoreContract<>),
         typeof(LockProviderContract<>),
         typeof(Events.EventPublishContract<>),
+        typeof(NodeRegistryContract<>),
     ];
 
     [Fact]

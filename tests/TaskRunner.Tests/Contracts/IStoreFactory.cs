@@ -25,6 +25,9 @@ public interface IStoreFactory : IAsyncDisposable
     /// <summary>The metadata store.</summary>
     IMetadataStore MetadataStore { get; }
 
+    /// <summary>The node registry (worker processes and the pending work they serve).</summary>
+    INodeRegistry NodeRegistry { get; }
+
     /// <summary>Another job store over the same storage, as a second process would open it (its own connections).
     /// A backend that cannot be shared returns <see cref="JobStore"/>.</summary>
     IJobStore OpenSharedJobStore();

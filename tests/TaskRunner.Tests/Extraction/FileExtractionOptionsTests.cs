@@ -75,7 +75,7 @@ public sealed class FileExtractionOptionsTests : IDisposable
     {
         var missing = Path.Combine(_tree.Outside, "nope");
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddTaskRunner(b => b.AddFileExtraction<TestExtractor>("docs", missing));
+        builder.Services.AddTaskRunnerWorker(b => b.AddFileExtraction<TestExtractor>("docs", missing));
         using var host = builder.Build();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
@@ -86,7 +86,7 @@ public sealed class FileExtractionOptionsTests : IDisposable
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         var section = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        builder.Services.AddTaskRunner(b => b.AddFileExtraction<TestExtractor>("docs", _tree.Root));
+        builder.Services.AddTaskRunnerWorker(b => b.AddFileExtraction<TestExtractor>("docs", _tree.Root));
         builder.Services.Configure<FileExtractionOptions>("docs", section);
         return builder.Build();
     }

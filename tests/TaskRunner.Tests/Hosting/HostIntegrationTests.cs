@@ -19,7 +19,7 @@ public sealed class HostIntegrationTests
         builder.Services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<EventRecorder>());
 
         // The order of the bug: ours first, then the host's logging.
-        builder.Services.AddTaskRunner(b => b.AddJob<WorkHandler, Work>("work"));
+        builder.Services.AddTaskRunnerWorker(b => b.AddJob<WorkHandler, Work>("work"));
         builder.Services.AddLogging(l => l.ClearProviders().AddProvider(recorder).SetMinimumLevel(LogLevel.Debug));
         using var host = builder.Build();
         await host.StartAsync();

@@ -8,16 +8,10 @@ namespace TaskRunner.Tests.MultiProcess;
 /// <summary>The payload of the worker host's "record" jobs (the same JSON shape: <c>{"value":n}</c>).</summary>
 internal sealed record Record(long Value);
 
-/// <summary>Never runs: the test process only enqueues and inspects; the worker processes run the jobs.</summary>
-internal sealed class UnusedRecordHandler : IJobHandler<Record>
-{
-    public ValueTask ExecuteAsync(Record payload, JobContext context) => throw new InvalidOperationException("The test process does not run jobs.");
-}
-
 /// <summary>
 /// A temp directory with one SQLite file shared by the test and its worker processes, plus the test's own view of it: a
-/// TaskRunner host that is built but never started, so its <see cref="IJobClient"/> and <see cref="IJobStore"/> work
-/// while no job runner claims jobs in the test process. Kills leftover workers and deletes the directory on dispose.
+/// TaskRunner client (no worker, the job declared without its handler) that is built but never started, so its
+/// <see cref="IJobClient"/> and <see cref="IJobStore"/> work while nothing claims jobs in the test process. Kills leftover workers and deletes the directory on dispose.
 /// </summary>
 internal sealed class SharedDatabase : IAsyncDisposable
 {
@@ -61,7 +55,7 @@ internal sealed class SharedDatabase : IAsyncDisposable
                 b.UseSqlite(System.IO.Path.Combine(directory, "jobs.db"));
             }
 
-            b.AddJob<UnusedRecordHandler, Record>("record");
+            b.DeclareJob<Record>("record");
         });
         var host = builder.Build();
         foreach (var initializer in host.Services.GetServices<IStoreInitializer>())

@@ -37,7 +37,12 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
-    public static WorkerProcess Start(string mode, params string[] arguments)
+    public static WorkerProcess Start(string mode, params string[] arguments) => StartDll(WorkerHostPath(), [mode, .. arguments]);
+
+    /// <summary>Starts one of samples/ (built next to the tests, as the worker host is) with its command-line arguments.</summary>
+    public static WorkerProcess StartSample(string project, params string[] arguments) => StartDll(SamplePath(project), arguments);
+
+    private static WorkerProcess StartDll(string dll, string[] arguments)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -46,15 +51,14 @@ internal sealed class WorkerProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(WorkerHostPath());
-        start.ArgumentList.Add(mode);
+        start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var worker = new WorkerProcess(process, $"{mode} {string.Join(' ', arguments)}");
+        var worker = new WorkerProcess(process, $"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', arguments)}");
         process.OutputDataReceived += (_, e) => worker.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) =>
         {
@@ -207,6 +211,18 @@ internal sealed class WorkerProcess : IDisposable
 
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path) ? path : "dotnet";
+
+    /// <summary>A sample built next to this test assembly: samples/&lt;project&gt;/bin/&lt;configuration&gt;/&lt;tfm&gt;/.</summary>
+    private static string SamplePath(string project)
+    {
+        var tfmDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configurationDirectory = tfmDirectory.Parent!;
+        var repository = configurationDirectory.Parent!.Parent!.Parent!.Parent!;
+        var path = Path.Combine(repository.FullName, "samples", project, "bin", configurationDirectory.Name, tfmDirectory.Name, project + ".dll");
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"The sample {project} is not built at {path}; build Sdk.sln (tests/TaskRunner.Tests references it for build order).", path);
+    }
 
     /// <summary>The worker host built next to this test assembly: tests/TaskRunner.WorkerHost/bin/&lt;configuration&gt;/&lt;tfm&gt;/.</summary>
     private static string WorkerHostPath()

@@ -13,3 +13,4 @@ public sealed class PostgresMetadataStoreTests : MetadataStoreContract<PostgresS
 public sealed class PostgresLockProviderTests : LockProviderContract<PostgresStoreFactory>;
 
 public sealed class PostgresEventPublishTests : TaskRunner.Tests.Events.EventPublishContract<PostgresStoreFactory>;
+public sealed class PostgresNodeRegistryTests : NodeRegistryContract<PostgresStoreFactory>;

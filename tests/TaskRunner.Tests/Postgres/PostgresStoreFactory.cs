@@ -31,6 +31,8 @@ public sealed class PostgresStoreFactory : IStoreFactory
 
     public IMetadataStore MetadataStore => new PostgresMetadataStore(Database);
 
+    public INodeRegistry NodeRegistry => new PostgresNodeRegistry(Database);
+
     internal PostgresDatabase Database => _database ?? throw new InvalidOperationException("InitializeAsync was not called.");
 
     public async ValueTask InitializeAsync()
@@ -44,6 +46,7 @@ public sealed class PostgresStoreFactory : IStoreFactory
 
         _database = OpenDatabase();
         await _database.EnsureInitializedAsync(CancellationToken.None);
+        await new PostgresNodeRegistry(_database).EnsureCreatedAsync(CancellationToken.None);
         AllSchemas.Add(Schema);
     }
 
@@ -85,7 +88,7 @@ public sealed class PostgresStoreFactory : IStoreFactory
         await connection.OpenAsync();
         await using var empty = new NpgsqlCommand(
             $"TRUNCATE \"{Schema}\".jobs, \"{Schema}\".concurrency_keys, \"{Schema}\".batches, \"{Schema}\".locks, \"{Schema}\".schedules, " +
-            $"\"{Schema}\".file_metadata RESTART IDENTITY; UPDATE \"{Schema}\".counters SET value = 0", connection);
+            $"\"{Schema}\".file_metadata, \"{Schema}\".nodes RESTART IDENTITY; UPDATE \"{Schema}\".counters SET value = 0", connection);
         await empty.ExecuteNonQueryAsync();
         EmptySchemas.Add(Schema);
     }

@@ -163,13 +163,13 @@ public sealed class RecurringJobsTests
     }
 
     [Fact]
-    public void AddTaskRunner_registers_scheduling_after_the_runner_with_defaults_the_host_can_replace()
+    public void AddTaskRunnerWorker_registers_scheduling_after_the_runner_with_defaults_the_host_can_replace()
     {
         var services = new ServiceCollection();
         var hostStore = new InMemoryScheduleStore();
         services.AddSingleton<IScheduleStore>(hostStore);
         services.AddLogging();
-        services.AddTaskRunner(b => b
+        services.AddTaskRunnerWorker(b => b
             .AddJob<ReportHandler, ReportPayload>("report")
             .AddRecurring("nightly", "0 2 * * *", new ReportPayload("eu")));
 

@@ -13,3 +13,4 @@ public sealed class SqliteMetadataStoreTests : MetadataStoreContract<SqliteStore
 public sealed class SqliteLockProviderTests : LockProviderContract<SqliteStoreFactory>;
 
 public sealed class SqliteEventPublishTests : TaskRunner.Tests.Events.EventPublishContract<SqliteStoreFactory>;
+public sealed class SqliteNodeRegistryTests : NodeRegistryContract<SqliteStoreFactory>;

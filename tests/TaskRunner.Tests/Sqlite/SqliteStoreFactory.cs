@@ -29,6 +29,8 @@ public sealed class SqliteStoreFactory : IStoreFactory
 
     public IMetadataStore MetadataStore => new SqliteMetadataStore(Database);
 
+    public INodeRegistry NodeRegistry => new SqliteNodeRegistry(Database);
+
     private SqliteDatabase Database => _database ?? throw new InvalidOperationException("InitializeAsync was not called.");
 
     public async ValueTask InitializeAsync()

@@ -13,3 +13,4 @@ public sealed class InMemoryMetadataStoreTests : MetadataStoreContract<InMemoryS
 public sealed class InMemoryLockProviderTests : LockProviderContract<InMemoryStoreFactory>;
 
 public sealed class InMemoryEventPublishTests : TaskRunner.Tests.Events.EventPublishContract<InMemoryStoreFactory>;
+public sealed class InMemoryNodeRegistryTests : NodeRegistryContract<InMemoryStoreFactory>;

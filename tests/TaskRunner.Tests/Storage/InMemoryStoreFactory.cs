@@ -16,6 +16,8 @@ public sealed class InMemoryStoreFactory : IStoreFactory
 
     public IMetadataStore MetadataStore { get; } = new InMemoryMetadataStore();
 
+    public INodeRegistry NodeRegistry => field ??= new InMemoryNodeRegistry(JobStore);
+
     public ValueTask InitializeAsync() => default;
 
     public IJobStore OpenSharedJobStore() => JobStore;

@@ -57,7 +57,7 @@ internal sealed class RunnerHost : IAsyncDisposable
         builder.Services.AddSingleton<EventRecorder>();
         builder.Services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<EventRecorder>());
         services?.Invoke(builder.Services);
-        builder.Services.AddTaskRunner(configure);
+        builder.Services.AddTaskRunnerWorker(configure);
         return new RunnerHost(builder.Build(), time);
     }
 
