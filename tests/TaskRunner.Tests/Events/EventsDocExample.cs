@@ -12,7 +12,7 @@ internal static class EventsDocExample
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         // doc:begin
-        builder.Services.AddTaskRunner(b => b
+        builder.Services.AddTaskRunnerWorker(b => b
             .UseSqlite(builder.Configuration["Jobs:Path"] ?? "jobs.db")
             .AddJob<SendReceiptHandler, Receipt>("send-receipt")
             .AddJob<ReserveStockHandler, Reservation>("reserve-stock")

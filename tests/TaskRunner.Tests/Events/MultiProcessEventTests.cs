@@ -24,11 +24,11 @@ public sealed class MultiProcessEventTests
         using var worker = db.StartWorker("work", "--log", log, "--echo", "yes", "--expect", "2");
         await worker.WaitUntilReadyAsync(Startup);
 
-        // The publisher: subscriptions live where events are published; the job itself runs in the worker.
+        // The publisher, a client only: subscriptions live where events are published; the job itself runs in the worker.
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddTaskRunner(b => b
             .UseSqlite(db.Path)
-            .AddJob<UnusedRecordHandler, Record>("record")
+            .DeclareJob<Record>("record")
             .AddEventSubscription<RecordRequested>("record.requested", s => s.Enqueue("record", e => new Record(e.Value))));
         using var host = builder.Build();
         var publisher = host.Services.GetRequiredService<IEventPublisher>();
