@@ -21,9 +21,9 @@ internal sealed partial class PostgresJobStore
             return ValueTask.FromResult<IReadOnlyList<ClaimedJob>>([]);
         }
 
-        return _database.RunAsync((request, names: NamesArray(request.JobNames), sql: _database.Sql), static async (connection, state, ct) =>
+        return _database.RunAsync((request, names: NamesArray(request.JobNames), sql: _database.Sql, durable: _database.DurableClaims), static async (connection, state, ct) =>
         {
-            var (request, names, sql) = state;
+            var (request, names, sql, durable) = state;
 
             // The queue's lock (with a queue limit), promotion and the claim go in one round trip; as one implicit
             // transaction the claim sees the promoted rows, and the lock is held until the claim commits. Each statement
@@ -31,12 +31,21 @@ internal sealed partial class PostgresJobStore
             // first so that a claimer waiting for it holds no promoted rows meanwhile.
             var batch = new NpgsqlBatch(connection);
             await using var batchScope = batch.ConfigureAwait(false);
+            var resultsBeforeClaim = 0;
 #pragma warning disable CA2100 // Statement texts come from PostgresSql.
+            if (!durable)
+            {
+                // For this implicit transaction only (PostgresStoreOptions.DurableClaims says why it is safe).
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.AsynchronousCommit));
+                resultsBeforeClaim++;
+            }
+
             if (request.QueueLimit is not null)
             {
                 var queueLock = new NpgsqlBatchCommand(sql.QueueLock);
                 queueLock.Parameters.Add(V.Text(sql.QueueLockKey + request.Queue));
                 batch.BatchCommands.Add(queueLock);
+                resultsBeforeClaim++;
             }
 
             var promote = new NpgsqlBatchCommand(sql.Promote);
@@ -57,9 +66,9 @@ internal sealed partial class PostgresJobStore
             var jobs = new List<ClaimedJob>(Math.Min(request.MaxCount, 256));
             var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
             await using var readerScope = reader.ConfigureAwait(false);
-            if (request.QueueLimit is not null)
+            for (var i = 0; i < resultsBeforeClaim; i++)
             {
-                // The lock's own one-row result comes first: the claimed rows are the next result.
+                // The setting's and the lock's own one-row results come first: the claimed rows are the last result.
                 await reader.NextResultAsync(ct).ConfigureAwait(false);
             }
 

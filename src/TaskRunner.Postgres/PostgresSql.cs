@@ -106,6 +106,7 @@ internal sealed class PostgresSql
         // Taken before the claim of a queue with a limit, in the claim's transaction: claimers of one capped queue take
         // turns from here to their commit, so each one's count of running jobs includes every claim before it.
         QueueLock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+        AsynchronousCommit = "SELECT set_config('synchronous_commit', 'off', true)";
         QueueLockKey = "taskrunner.queue:" + schema + ":";
 
         // The lease rule (held while now <= its expiry) is written "(…) IS TRUE" in heartbeats and completions so the planner
@@ -272,6 +273,7 @@ internal sealed class PostgresSql
     public string Promote { get; }
     public string Claim { get; }
     public string QueueLock { get; }
+    public string AsynchronousCommit { get; }
     public string QueueLockKey { get; }
     public string Heartbeat { get; }
     public string Complete { get; }
