@@ -11,14 +11,21 @@ internal sealed class CommandLine
     {
         for (var i = 0; i < args.Length; i++)
         {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
             {
-                throw new ArgumentException($"Unexpected argument '{args[i]}': options are '--name value' pairs.");
+                throw new ArgumentException($"Unexpected argument '{args[i]}': options are '--name value' pairs or '--flag'.");
             }
 
-            _values[args[i][2..]] = args[++i];
+            // A flag (e.g. --cross-process) is an option followed by another option or nothing.
+            _values[args[i][2..]] = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "true";
         }
     }
+
+    /// <summary>Whether <c>--name</c> was given (as a bare flag, or with <c>true</c>/<c>yes</c>).</summary>
+    public bool Flag(string name) =>
+        _values.TryGetValue(name, out var value) && (value is "true" or "yes"
+            ? true
+            : value is "false" or "no" ? false : throw new ArgumentException($"--{name} is '{value}'; it is a flag: give it alone, or with yes/no."));
 
     public string Get(string name, string fallback) => _values.TryGetValue(name, out var value) ? value : fallback;
 

@@ -21,6 +21,9 @@ internal static class Program
                 case "latency":
                     await LatencyRunner.RunAsync(options.Value).ConfigureAwait(false);
                     return 0;
+                case "latency-worker":
+                    await CrossProcessLatencyRunner.WorkerAsync(options.Value).ConfigureAwait(false);
+                    return 0;
                 case "delayed":
                     await DelayedRunner.RunAsync(options.Value).ConfigureAwait(false);
                     return 0;

@@ -42,6 +42,22 @@ if [ -n "${TASKRUNNER_POSTGRES:-}" ]; then
   run "jobs_per_s allocated_bytes_per_job" e2e --backend postgres --jobs 2000 --workers 10
   run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend postgres --jobs 20 --gap-ms 2
   run "single_commits_per_s batched_claim_complete_per_s" postgres-limit --seconds 1 --rows 5000
+  run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend postgres --cross-process --jobs 20 --gap-ms 2
+  run "claim_call_us complete_call_us" claim-probe --backend postgres --jobs 2000
+  # The PostgreSQL micro-benchmarks, one dry iteration each in this process: that they run, not their timings.
+  echo "smoke: BenchmarkDotNet --filter '*Postgres*' --job Dry"
+  if ! out=$(timeout 600 dotnet run -c Release --no-build --project benchmarks/TaskRunner.Benchmarks -- --filter '*Postgres*' --job Dry --inProcess 2>&1); then
+    echo "$out" >&2
+    echo "smoke: the PostgreSQL micro-benchmarks failed" >&2
+    exit 1
+  fi
+  for benchmark in ClaimPerJob ClaimCompletePerJob ProviderAcquireRelease StoreAcquireRelease; do
+    if ! grep -Eq "^\| *$benchmark *\|.* (ns|μs|us|ms|s) " <<<"$out"; then
+      echo "$out" >&2
+      echo "smoke: the micro-benchmark $benchmark printed no time" >&2
+      exit 1
+    fi
+  done
 else
   echo "smoke: TASKRUNNER_POSTGRES is not set; the postgres runs are left out (bash .ci/run sets it)"
 fi

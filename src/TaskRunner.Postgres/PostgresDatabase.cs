@@ -45,6 +45,7 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
         }
 
         Sql = new PostgresSql(value.Schema);
+        DurableClaims = value.DurableClaims;
         var builder = new NpgsqlConnectionStringBuilder(DataSource.ConnectionString);
         Description = $"schema '{value.Schema}' of database '{builder.Database}' on {builder.Host}:{builder.Port}";
         Notifier = new PostgresNotifier(this, timeProvider ?? TimeProvider.System, _logger);
@@ -55,6 +56,9 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable, IDisposable
 
     /// <summary>Every statement, for this schema.</summary>
     public PostgresSql Sql { get; }
+
+    /// <summary><see cref="PostgresStoreOptions.DurableClaims"/>.</summary>
+    public bool DurableClaims { get; }
 
     /// <summary>The pool the stores open connections from.</summary>
     public NpgsqlDataSource DataSource { get; }

@@ -131,6 +131,29 @@ internal static class PostgresSchema
             ADD COLUMN continuation_of uuid, ADD COLUMN concurrency_limit integer NOT NULL DEFAULT 1;
         ALTER TABLE {s}.batches ADD COLUMN c_occurrence_at bigint, ADD COLUMN c_concurrency_limit integer;
         """,
+
+        // 3: the jobs as a person reads them in psql: times as timestamptz, exact to the microsecond in integer arithmetic
+        // (ticks are 100 ns since 0001-01-01 UTC; 621355968000000000 of them before 1970), the timeout as an interval, the
+        // state by name. Read-only, for people and tools; the backend itself never reads it.
+        """
+        CREATE VIEW {s}.jobs_readable AS SELECT id, name, queue,
+            CASE state WHEN 0 THEN 'Scheduled' WHEN 1 THEN 'Pending' WHEN 2 THEN 'Running' WHEN 3 THEN 'Succeeded' WHEN 4 THEN 'Failed'
+                WHEN 5 THEN 'DeadLettered' WHEN 6 THEN 'Cancelled' ELSE state::text END AS state,
+            priority,
+            to_timestamp((run_at - 621355968000000000) / 10000000) + (run_at - 621355968000000000) % 10000000 / 10 * interval '1 microsecond' AS run_at,
+            to_timestamp((created_at - 621355968000000000) / 10000000) + (created_at - 621355968000000000) % 10000000 / 10 * interval '1 microsecond' AS created_at,
+            attempts, max_attempts,
+            timeout / 10 * interval '1 microsecond' AS timeout,
+            unique_key, idempotency_key, concurrency_key, concurrency_limit, tags, batch_id, continuation_of, owner, lease_token,
+            to_timestamp((lease_expires_at - 621355968000000000) / 10000000) + (lease_expires_at - 621355968000000000) % 10000000 / 10 * interval '1 microsecond' AS lease_expires_at,
+            cancel_requested, progress_percent, progress_message, error_type, error_message,
+            to_timestamp((first_started_at - 621355968000000000) / 10000000) + (first_started_at - 621355968000000000) % 10000000 / 10 * interval '1 microsecond' AS first_started_at,
+            to_timestamp((last_started_at - 621355968000000000) / 10000000) + (last_started_at - 621355968000000000) % 10000000 / 10 * interval '1 microsecond' AS last_started_at,
+            to_timestamp((finished_at - 621355968000000000) / 10000000) + (finished_at - 621355968000000000) % 10000000 / 10 * interval '1 microsecond' AS finished_at,
+            to_timestamp((occurrence_at - 621355968000000000) / 10000000) + (occurrence_at - 621355968000000000) % 10000000 / 10 * interval '1 microsecond' AS occurrence_at,
+            trace_parent
+        FROM {s}.jobs;
+        """,
     ];
 
     /// <summary>The schema version this assembly writes.</summary>

@@ -18,7 +18,17 @@ internal sealed class PostgresSql
         ArgumentException.ThrowIfNullOrEmpty(schema);
         Schema = schema;
         var s = "\"" + schema + "\"";
-        string S(string sql) => sql.Replace("{s}", s, StringComparison.Ordinal);
+        // {s} is the quoted schema; {Pending} and the like are JobState's numbers, so the statements follow the enum.
+        string S(string sql)
+        {
+            sql = sql.Replace("{s}", s, StringComparison.Ordinal);
+            foreach (var state in Enum.GetValues<JobState>())
+            {
+                sql = sql.Replace("{" + state + "}", ((int)state).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            }
+
+            return sql;
+        }
 
         Channel = ("taskrunner_" + schema).Length <= 63 ? "taskrunner_" + schema : schema;
         Listen = "LISTEN \"" + Channel + "\"";
@@ -48,12 +58,12 @@ internal sealed class PostgresSql
 
         FindExisting = S(
             "SELECT k.key, (SELECT id FROM {s}.jobs WHERE idempotency_key = k.key), NULL::bigint FROM unnest($1::text[]) AS k(key) " +
-            "UNION ALL SELECT k.key, NULL::bigint, (SELECT id FROM {s}.jobs WHERE unique_key = k.key AND state IN (0, 1, 2, 4)) FROM unnest($2::text[]) AS k(key)");
+            "UNION ALL SELECT k.key, NULL::bigint, (SELECT id FROM {s}.jobs WHERE unique_key = k.key AND state IN ({Scheduled}, {Pending}, {Running}, {Failed})) FROM unnest($2::text[]) AS k(key)");
 
         // Scheduled jobs and retries whose time came become pending, for every queue at once (one range scan of
         // jobs_due). SKIP LOCKED: promoters running at once split the rows instead of queueing on each other.
         Promote = S(
-            "UPDATE {s}.jobs SET state = 1 WHERE id IN (SELECT id FROM {s}.jobs WHERE state IN (0, 4) AND run_at <= $1 " +
+            "UPDATE {s}.jobs SET state = {Pending} WHERE id IN (SELECT id FROM {s}.jobs WHERE state IN ({Scheduled}, {Failed}) AND run_at <= $1 " +
             "ORDER BY run_at LIMIT $2 FOR UPDATE SKIP LOCKED)");
 
         // The claim, in one statement. `candidates` walks jobs_claim (pending jobs of the queue in claim order) and locks
@@ -71,13 +81,13 @@ internal sealed class PostgresSql
         // each other's committed claims. The rest of the update is the lease and the start facts.
         Claim = S(
             "WITH candidates AS (SELECT j.id, j.concurrency_key, j.concurrency_limit, j.priority, j.run_at FROM {s}.jobs j " +
-            "WHERE j.state = 1 AND j.queue = $1 AND ($6::text[] IS NULL OR j.name = ANY($6::text[])) AND (j.concurrency_key IS NULL OR " +
+            "WHERE j.state = {Pending} AND j.queue = $1 AND ($6::text[] IS NULL OR j.name = ANY($6::text[])) AND (j.concurrency_key IS NULL OR " +
             "coalesce((SELECT k.running FROM {s}.concurrency_keys k WHERE k.key = j.concurrency_key), 0) + (SELECT count(*) FROM (SELECT 1 FROM {s}.jobs p " +
-            "WHERE p.concurrency_key = j.concurrency_key AND p.state = 1 AND p.queue = j.queue AND " +
+            "WHERE p.concurrency_key = j.concurrency_key AND p.state = {Pending} AND p.queue = j.queue AND " +
             "(p.priority > j.priority OR (p.priority = j.priority AND (p.run_at < j.run_at OR (p.run_at = j.run_at AND p.id < j.id)))) " +
             "LIMIT j.concurrency_limit) e) < j.concurrency_limit) " +
             "ORDER BY j.priority DESC, j.run_at, j.id " +
-            "LIMIT CASE WHEN $7::integer IS NULL THEN $2 ELSE greatest(0, least($2, $7::integer - (SELECT count(*) FROM {s}.jobs r WHERE r.queue = $1 AND r.state = 2))) END " +
+            "LIMIT CASE WHEN $7::integer IS NULL THEN $2 ELSE greatest(0, least($2, $7::integer - (SELECT count(*) FROM {s}.jobs r WHERE r.queue = $1 AND r.state = {Running}))) END " +
             "FOR UPDATE OF j SKIP LOCKED), " +
             "ranked AS (SELECT c.id, c.concurrency_key, c.concurrency_limit, " +
             "row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.run_at, c.id) AS rn FROM candidates c WHERE c.concurrency_key IS NOT NULL), " +
@@ -86,7 +96,7 @@ internal sealed class PostgresSql
             "admitted AS (SELECT r.id, r.concurrency_key FROM ranked r JOIN locked_keys k ON k.key = r.concurrency_key WHERE r.rn <= r.concurrency_limit - k.running), " +
             "taken_keys AS (UPDATE {s}.concurrency_keys k SET running = k.running + a.n " +
             "FROM (SELECT concurrency_key, count(*) AS n FROM admitted GROUP BY concurrency_key) a WHERE k.key = a.concurrency_key), " +
-            "claimed AS (UPDATE {s}.jobs j SET state = 2, owner = $3, lease_token = j.lease_token + 1, lease_expires_at = $4, attempts = j.attempts + 1, cancel_requested = false, " +
+            "claimed AS (UPDATE {s}.jobs j SET state = {Running}, owner = $3, lease_token = j.lease_token + 1, lease_expires_at = $4, attempts = j.attempts + 1, cancel_requested = false, " +
             "first_started_at = coalesce(j.first_started_at, $5), last_started_at = $5 " +
             "FROM candidates c WHERE j.id = c.id AND (c.concurrency_key IS NULL OR c.id IN (SELECT id FROM admitted)) " +
             "RETURNING j.id, j.name, j.queue, j.payload, j.attempts, j.max_attempts, j.timeout, j.lease_token, j.lease_expires_at, j.run_at, j.created_at, " +
@@ -96,13 +106,14 @@ internal sealed class PostgresSql
         // Taken before the claim of a queue with a limit, in the claim's transaction: claimers of one capped queue take
         // turns from here to their commit, so each one's count of running jobs includes every claim before it.
         QueueLock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+        AsynchronousCommit = "SELECT set_config('synchronous_commit', 'off', true)";
         QueueLockKey = "taskrunner.queue:" + schema + ":";
 
         // The lease rule (held while now <= its expiry) is written "(…) IS TRUE" in heartbeats and completions so the planner
         // keeps looking each job up by id: as an index condition it would walk every running job's lease instead.
         Heartbeat = S(
             "UPDATE {s}.jobs j SET lease_expires_at = $1 FROM unnest($2::bigint[], $3::bigint[]) AS c(id, token) " +
-            "WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 2 AND (j.lease_expires_at >= $4) IS TRUE RETURNING j.id, j.cancel_requested");
+            "WHERE j.id = c.id AND j.lease_token = c.token AND j.state = {Running} AND (j.lease_expires_at >= $4) IS TRUE RETURNING j.id, j.cancel_requested");
 
         // Every report of one call in one statement over parallel arrays; outcome numbers are JobOutcome's
         // (0 Succeeded, 1 Failed, 2 DeadLettered, 3 Cancelled, 4 Released). Only rows still running under the reported
@@ -111,7 +122,7 @@ internal sealed class PostgresSql
             "WITH c AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::bytea[], $5::bigint[], $6::text[], $7::text[], $8::text[]) " +
             "AS c(id, token, outcome, result, retry_at, error_type, error_message, error_stack)), " +
             "done AS (UPDATE {s}.jobs j SET " +
-            "state = CASE c.outcome WHEN 0 THEN 3 WHEN 1 THEN 4 WHEN 2 THEN 5 WHEN 3 THEN 6 ELSE 1 END, " +
+            "state = CASE c.outcome WHEN 0 THEN {Succeeded} WHEN 1 THEN {Failed} WHEN 2 THEN {DeadLettered} WHEN 3 THEN {Cancelled} ELSE {Pending} END, " +
             "result = CASE WHEN c.outcome = 0 THEN c.result ELSE j.result END, " +
             "run_at = CASE WHEN c.outcome = 1 THEN c.retry_at ELSE j.run_at END, " +
             "error_type = CASE WHEN c.outcome IN (1, 2, 3) THEN c.error_type ELSE j.error_type END, " +
@@ -121,35 +132,35 @@ internal sealed class PostgresSql
             "attempts = CASE WHEN c.outcome = 4 THEN j.attempts - 1 ELSE j.attempts END, " +
             "cancel_requested = CASE WHEN c.outcome = 4 THEN false ELSE j.cancel_requested END, " +
             "lease_expires_at = NULL " +
-            "FROM c WHERE j.id = c.id AND j.state = 2 AND j.lease_token = c.token AND (j.lease_expires_at >= $9) IS TRUE RETURNING j.id, j.batch_id, j.concurrency_key, j.state, j.queue), " +
+            "FROM c WHERE j.id = c.id AND j.state = {Running} AND j.lease_token = c.token AND (j.lease_expires_at >= $9) IS TRUE RETURNING j.id, j.batch_id, j.concurrency_key, j.state, j.queue), " +
             FreeKeys("done") +
-            "SELECT id, CASE WHEN state IN (3, 5, 6) THEN batch_id END, (" + Notify("done", "state IN (1, 4)") + ") FROM done");
+            "SELECT id, CASE WHEN state IN ({Succeeded}, {DeadLettered}, {Cancelled}) THEN batch_id END, (" + Notify("done", "state IN ({Pending}, {Failed})") + ") FROM done");
 
         // A lease is held while now <= its expiry (the IJobStore rule): once passed, it is lost here too, even before recovery.
-        Progress = S("UPDATE {s}.jobs SET progress_percent = $1, progress_message = $2 WHERE id = $3 AND state = 2 AND lease_token = $4 AND lease_expires_at >= $5");
+        Progress = S("UPDATE {s}.jobs SET progress_percent = $1, progress_message = $2 WHERE id = $3 AND state = {Running} AND lease_token = $4 AND lease_expires_at >= $5");
 
         // Expired leases, oldest first, at most $2; rows a worker is completing right now are skipped (SKIP LOCKED) and
         // rows whose lease was extended since the snapshot are re-checked and left alone.
         Recover = S(
-            "WITH expired AS (SELECT id FROM {s}.jobs WHERE state = 2 AND lease_expires_at < $1 ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED), " +
-            "done AS (UPDATE {s}.jobs j SET state = CASE WHEN j.attempts >= j.max_attempts THEN 5 ELSE 1 END, " +
+            "WITH expired AS (SELECT id FROM {s}.jobs WHERE state = {Running} AND lease_expires_at < $1 ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED), " +
+            "done AS (UPDATE {s}.jobs j SET state = CASE WHEN j.attempts >= j.max_attempts THEN {DeadLettered} ELSE {Pending} END, " +
             "finished_at = CASE WHEN j.attempts >= j.max_attempts THEN $1 END, lease_expires_at = NULL, error_type = 'LeaseExpired', " +
             "error_message = 'The lease of worker ''' || coalesce(j.owner, '') || ''' expired before attempt ' || j.attempts || ' of ' || j.max_attempts || " +
             "CASE WHEN j.attempts >= j.max_attempts THEN ' finished; no attempts are left.' ELSE ' finished; the job will run again.' END, error_stack = NULL " +
             "FROM expired e WHERE j.id = e.id RETURNING j.id, j.batch_id, j.concurrency_key, j.state, j.queue), " +
             FreeKeys("done") +
-            "SELECT state, CASE WHEN state = 5 THEN batch_id END, (" + Notify("done", "state = 1") + ") FROM done");
+            "SELECT state, CASE WHEN state = {DeadLettered} THEN batch_id END, (" + Notify("done", "state = {Pending}") + ") FROM done");
 
         LockJob = S("SELECT state, batch_id, concurrency_key FROM {s}.jobs WHERE id = $1 FOR UPDATE");
-        CancelWaiting = S("UPDATE {s}.jobs SET state = 6, finished_at = $2 WHERE id = $1 AND state IN (0, 1, 4)");
-        RequestCancel = S("UPDATE {s}.jobs SET cancel_requested = true WHERE id = $1 AND state = 2");
+        CancelWaiting = S("UPDATE {s}.jobs SET state = {Cancelled}, finished_at = $2 WHERE id = $1 AND state IN ({Scheduled}, {Pending}, {Failed})");
+        RequestCancel = S("UPDATE {s}.jobs SET cancel_requested = true WHERE id = $1 AND state = {Running}");
 
         // A dead letter whose unique key is now taken by another active job stays dead-lettered (the unique index would
         // refuse it; the NOT EXISTS avoids the error in the common case, the caller maps a race's 23505 to false).
         Requeue = S(
-            "UPDATE {s}.jobs j SET state = 1, attempts = 0, run_at = $2, finished_at = NULL, cancel_requested = false, lease_expires_at = NULL " +
-            "WHERE j.id = $1 AND j.state IN (5, 6) AND (j.unique_key IS NULL OR NOT EXISTS " +
-            "(SELECT 1 FROM {s}.jobs o WHERE o.unique_key = j.unique_key AND o.state IN (0, 1, 2, 4))) RETURNING pg_notify('" + Channel + "', j.queue)");
+            "UPDATE {s}.jobs j SET state = {Pending}, attempts = 0, run_at = $2, finished_at = NULL, cancel_requested = false, lease_expires_at = NULL " +
+            "WHERE j.id = $1 AND j.state IN ({DeadLettered}, {Cancelled}) AND (j.unique_key IS NULL OR NOT EXISTS " +
+            "(SELECT 1 FROM {s}.jobs o WHERE o.unique_key = j.unique_key AND o.state IN ({Scheduled}, {Pending}, {Running}, {Failed}))) RETURNING pg_notify('" + Channel + "', j.queue)");
 
         Purge = S(
             "DELETE FROM {s}.jobs WHERE id IN (SELECT id FROM {s}.jobs WHERE state = $1 AND ($2::bigint IS NULL OR finished_at < $2) " +
@@ -167,16 +178,16 @@ internal sealed class PostgresSql
             "SELECT b.continuation_id, s.state, s.n FROM {s}.batches b LEFT JOIN LATERAL " +
             "(SELECT state, count(*) AS n FROM {s}.jobs WHERE batch_id = b.id GROUP BY state) s ON true WHERE b.id = $1");
         // Debounce (NewJob.DebounceMaxDelay): a waiting keyed job's run-at moves to the new one, capped at its creation plus
-        // the max delay, and it is pending when that is already due; "state IN (0, 1, 2, 4)" lets the unique-key index serve it.
+        // the max delay, and it is pending when that is already due; "state IN ({Scheduled}, {Pending}, {Running}, {Failed})" lets the unique-key index serve it.
         Debounce = S(
-            "UPDATE {s}.jobs SET run_at = least($1, created_at + $2), state = CASE WHEN least($1, created_at + $2) <= $3 THEN 1 ELSE 0 END " +
-            "WHERE unique_key = $4 AND state IN (0, 1, 2, 4) AND state IN (0, 1) RETURNING id");
+            "UPDATE {s}.jobs SET run_at = least($1, created_at + $2), state = CASE WHEN least($1, created_at + $2) <= $3 THEN {Pending} ELSE {Scheduled} END " +
+            "WHERE unique_key = $4 AND state IN ({Scheduled}, {Pending}, {Running}, {Failed}) AND state IN ({Scheduled}, {Pending}) RETURNING id");
 
         // A running keyed job gives up its key to the debounced job queued behind it.
-        ReleaseRunningKey = S("UPDATE {s}.jobs SET unique_key = NULL WHERE unique_key = $1 AND state IN (0, 1, 2, 4) AND state = 2");
+        ReleaseRunningKey = S("UPDATE {s}.jobs SET unique_key = NULL WHERE unique_key = $1 AND state IN ({Scheduled}, {Pending}, {Running}, {Failed}) AND state = {Running}");
 
         // After now: a due job nobody claims (its queue served elsewhere) must not hide the later run-ats a scheduler sleeps for.
-        NextRunAt = S("SELECT least((SELECT min(run_at) FROM {s}.jobs WHERE state = 0 AND run_at > $1), (SELECT min(run_at) FROM {s}.jobs WHERE state = 4 AND run_at > $1))");
+        NextRunAt = S("SELECT least((SELECT min(run_at) FROM {s}.jobs WHERE state = {Scheduled} AND run_at > $1), (SELECT min(run_at) FROM {s}.jobs WHERE state = {Failed} AND run_at > $1))");
 
         InsertBatch = S(
             "INSERT INTO {s}.batches (id, created_at, has_continuation, c_name, c_queue, c_payload, c_priority, c_run_at, c_max_attempts, c_timeout, " +
@@ -190,7 +201,7 @@ internal sealed class PostgresSql
             "SELECT id, c_name, c_queue, c_payload, c_priority, c_run_at, c_max_attempts, c_timeout, c_unique_key, c_idempotency_key, " +
             "c_concurrency_key, c_tags, c_batch_id, c_trace_parent, c_occurrence_at, c_concurrency_limit FROM {s}.batches " +
             "WHERE id = ANY($1) AND has_continuation AND continuation_id IS NULL ORDER BY id FOR UPDATE");
-        BatchUnfinished = S("SELECT EXISTS (SELECT 1 FROM {s}.jobs WHERE batch_id = $1 AND state IN (0, 1, 2, 4))");
+        BatchUnfinished = S("SELECT EXISTS (SELECT 1 FROM {s}.jobs WHERE batch_id = $1 AND state IN ({Scheduled}, {Pending}, {Running}, {Failed}))");
         SetContinuation = S("UPDATE {s}.batches SET continuation_id = $2 WHERE id = $1");
 
         // Locks: insert a free name, or take over a row whose lease ended (released rows have expires_at 0). ON CONFLICT
@@ -237,12 +248,12 @@ internal sealed class PostgresSql
         // work that is due later: the scheduler's business). PostgreSQL folds identical notifications of one transaction.
         // Written as a scalar subquery of the statement's own output, which PostgreSQL evaluates once.
         string Notify(string source, string condition) =>
-            "SELECT count(pg_notify('" + Channel + "', q)) FROM (SELECT DISTINCT CASE WHEN state = 1 THEN queue ELSE '' END AS q FROM " + source +
+            "SELECT count(pg_notify('" + Channel + "', q)) FROM (SELECT DISTINCT CASE WHEN state = {Pending} THEN queue ELSE '' END AS q FROM " + source +
             " WHERE " + condition + ") AS n";
 
         string FreeKeys(string source) => S(
             "freed AS (UPDATE {s}.concurrency_keys k SET running = greatest(k.running - f.n, 0) FROM " +
-            "(SELECT concurrency_key, count(*) AS n FROM " + source + " WHERE concurrency_key IS NOT NULL AND state <> 2 GROUP BY concurrency_key) f " +
+            "(SELECT concurrency_key, count(*) AS n FROM " + source + " WHERE concurrency_key IS NOT NULL AND state <> {Running} GROUP BY concurrency_key) f " +
             "WHERE k.key = f.concurrency_key) ");
     }
 
@@ -262,6 +273,7 @@ internal sealed class PostgresSql
     public string Promote { get; }
     public string Claim { get; }
     public string QueueLock { get; }
+    public string AsynchronousCommit { get; }
     public string QueueLockKey { get; }
     public string Heartbeat { get; }
     public string Complete { get; }

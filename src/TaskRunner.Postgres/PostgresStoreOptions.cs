@@ -26,6 +26,15 @@ public sealed partial class PostgresStoreOptions
     /// <value>Defaults to <c>taskrunner</c>.</value>
     public string Schema { get; set; } = DefaultSchema;
 
+    /// <summary>Whether a claim's commit waits until the server has flushed it to disk, as every other write does. By
+    /// default it does not (<c>synchronous_commit = off</c> for the claim's own transaction only; enqueues, outcomes, locks
+    /// and schedules always wait): a claim lost in a server crash leaves its jobs as they were before it, so they are claimed
+    /// again and the lost claim's outcomes are rejected by their lease token, the same at-least-once a crashed worker gets,
+    /// while a claim no longer costs a disk flush (the engine's throughput on a commit-bound server is otherwise one claim
+    /// of a few jobs per flush). Any later durable commit (an outcome) flushes the claims before it too.</summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool DurableClaims { get; set; }
+
     /// <summary>Checks every setting.</summary>
     /// <returns>One message per invalid setting, naming the option, the value and the rule; empty when valid.</returns>
     public IReadOnlyList<string> Validate()

@@ -10,6 +10,7 @@ internal sealed class Stores : IDisposable
 {
     private readonly TempDatabase? _file;
     private readonly SqliteDatabase? _database;
+    private readonly PostgresStores? _postgres;
 
     public Stores(Backend backend)
     {
@@ -17,6 +18,14 @@ internal sealed class Stores : IDisposable
         {
             Jobs = new InMemoryJobStore();
             Locks = new InMemoryLockStore();
+            return;
+        }
+
+        if (backend == Backend.Postgres)
+        {
+            _postgres = new PostgresStores();
+            Jobs = _postgres.Jobs;
+            Locks = _postgres.Locks;
             return;
         }
 
@@ -46,6 +55,7 @@ internal sealed class Stores : IDisposable
     public void Dispose()
     {
         _database?.Dispose();
+        _postgres?.Dispose();
         _file?.Dispose();
     }
 }

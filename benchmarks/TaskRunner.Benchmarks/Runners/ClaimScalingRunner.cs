@@ -4,7 +4,7 @@ using TaskRunner.Benchmarks.Micro;
 namespace TaskRunner.Benchmarks.Runners;
 
 /// <summary>
-/// <c>claim-scaling --backend memory|sqlite</c>: the store's cost of one claim of 32 from a queue of 1,000 pending jobs
+/// <c>claim-scaling --backend memory|sqlite|postgres</c>: the store's cost of one claim of 32 from a queue of 1,000 pending jobs
 /// (<c>claim_us_at_1k</c>) and of 1,000,000 (<c>claim_us_at_1m</c>; <c>--large</c> changes that size, for smoke runs),
 /// and their ratio (the target: at most 2). A tenth of the jobs carry one of ten concurrency keys held by a running job,
 /// and sit first in claim order (higher priority), so a claim that stepped over jobs of a busy key would walk all of them.

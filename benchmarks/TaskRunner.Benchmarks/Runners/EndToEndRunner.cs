@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using TaskRunner.Postgres;
 
 namespace TaskRunner.Benchmarks.Runners;
 
@@ -22,6 +23,7 @@ internal static class EndToEndRunner
         var enqueueBatch = options.Get("enqueue-batch", 1000);
         var batchSize = options.Get("batch-size", 32);
         var prefetch = options.Get("prefetch", 0);
+        var durableClaims = options.Flag("durable-claims"); // PostgreSQL: claims wait for the disk flush (the default before it was an option)
         switch (options.Peer())
         {
             case "hangfire":
@@ -38,6 +40,11 @@ internal static class EndToEndRunner
             b =>
             {
                 b.AddJob<NoopHandler, Noop>("noop");
+                if (durableClaims)
+                {
+                    b.Services.Configure<PostgresStoreOptions>(o => o.DurableClaims = true);
+                }
+
                 b.AddQueue("default", q =>
                 {
                     q.BatchSize = Math.Min(batchSize, 1000);

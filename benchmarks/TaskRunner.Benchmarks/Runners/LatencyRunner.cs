@@ -6,6 +6,7 @@ namespace TaskRunner.Benchmarks.Runners;
 /// <summary>
 /// <c>latency</c>: on an idle runner, enqueue one job at a time (<c>--jobs</c>, default 200, <c>--gap-ms</c> apart, default
 /// 20) and measure from the enqueue call to the handler's first line. 20 warm-up jobs run first and are not counted.
+/// With <c>--cross-process</c> (PostgreSQL) another process runs the jobs: see <see cref="CrossProcessLatencyRunner"/>.
 /// </summary>
 internal static class LatencyRunner
 {
@@ -17,6 +18,12 @@ internal static class LatencyRunner
         var jobs = options.Get("jobs", 200);
         var gap = TimeSpan.FromMilliseconds(options.Get("gap-ms", 20));
         var workers = options.Get("workers", 10);
+        if (options.Flag("cross-process"))
+        {
+            await CrossProcessLatencyRunner.RunAsync(options, jobs, gap, workers).ConfigureAwait(false);
+            return;
+        }
+
         switch (options.Peer())
         {
             case "hangfire":
