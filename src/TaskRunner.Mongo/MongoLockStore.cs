@@ -30,7 +30,7 @@ internal sealed class MongoLockStore : ILockStore
         {
             new("$set", new BsonDocument
             {
-                { F.LockOwner, owner },
+                { F.LockOwner, new BsonDocument("$literal", owner) }, // $literal: an owner starting with "$" is a value, not a field path
                 { F.LockExpiresAt, expiresAt.UtcTicks },
                 { F.LockCleanupAt, expiresAt.UtcDateTime },
                 { F.LockToken, new BsonDocument("$add", new BsonArray { new BsonDocument("$ifNull", new BsonArray { "$" + F.LockToken, now.UtcTicks }), 1L }) },

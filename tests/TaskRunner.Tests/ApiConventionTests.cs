@@ -11,6 +11,7 @@ public sealed class ApiConventionTests
         typeof(TaskRunnerOptions).Assembly,
         typeof(global::TaskRunner.Sqlite.SqliteStoreOptions).Assembly,
         typeof(global::TaskRunner.Postgres.PostgresStoreOptions).Assembly,
+        typeof(global::TaskRunner.Mongo.MongoStoreOptions).Assembly,
     ];
 
     public static TheoryData<string> LibraryNames => new(Libraries.Select(a => a.GetName().Name!));
