@@ -173,7 +173,17 @@ internal sealed partial class MongoDatabase : IDisposable
 
     private async Task<bool> InitializeCoreAsync(CancellationToken cancellationToken)
     {
-        var hello = await Database.RunCommandAsync<BsonDocument>(new BsonDocument("hello", 1), cancellationToken: cancellationToken).ConfigureAwait(false);
+        BsonDocument hello;
+        try
+        {
+            hello = await Database.RunCommandAsync<BsonDocument>(new BsonDocument("hello", 1), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (MongoCommandException exception) when (exception.Code == 59)
+        {
+            // CommandNotFound: a server before 4.4.2 knows the same reply as isMaster.
+            hello = await Database.RunCommandAsync<BsonDocument>(new BsonDocument("isMaster", 1), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
         var replicated = hello.Contains("setName") || (hello.TryGetValue("msg", out var msg) && msg == "isdbgrid");
         SupportsTransactions = replicated;
         SupportsChangeStreams = replicated;

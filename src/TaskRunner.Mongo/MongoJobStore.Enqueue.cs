@@ -25,8 +25,12 @@ internal sealed partial class MongoJobStore
             ArgumentNullException.ThrowIfNull(job, nameof(jobs));
         }
 
+        // One job without a concurrency key or debounce is one document write, atomic on its own: no transaction needed.
+        var single = jobs is [{ ConcurrencyKey: null, DebounceMaxDelay: null }];
         return _database.RunAsync(
-            ct => WithKeyRetriesAsync(() => _database.InTransactionAsync(null, async (s, c) => (IReadOnlyList<EnqueueResult>)await InsertAllAsync(s, jobs, now, null, c).ConfigureAwait(false), ct)),
+            ct => WithKeyRetriesAsync(async () => single
+                ? await InsertAllAsync(null, jobs, now, null, ct).ConfigureAwait(false)
+                : (IReadOnlyList<EnqueueResult>)await _database.InTransactionAsync(null, async (s, c) => await InsertAllAsync(s, jobs, now, null, c).ConfigureAwait(false), ct).ConfigureAwait(false)),
             cancellationToken);
     }
 
