@@ -56,7 +56,8 @@ internal sealed class CommandLine
             "memory" => Benchmarks.Backend.Memory,
             "sqlite" => Benchmarks.Backend.Sqlite,
             "postgres" => Benchmarks.Backend.Postgres,
-            _ => throw new ArgumentException($"--backend is '{value}'; it must be 'memory', 'sqlite' or 'postgres'."),
+            "mongo" => Benchmarks.Backend.Mongo,
+            _ => throw new ArgumentException($"--backend is '{value}'; it must be 'memory', 'sqlite', 'postgres' or 'mongo'."),
         };
     }
 }
@@ -72,4 +73,7 @@ public enum Backend
 
     /// <summary>A fresh schema on the PostgreSQL server named by <c>TASKRUNNER_POSTGRES</c>.</summary>
     Postgres,
+
+    /// <summary>A fresh database on the MongoDB deployment named by <c>TASKRUNNER_MONGO_URI</c> (e2e and latency only).</summary>
+    Mongo,
 }

@@ -61,4 +61,10 @@ if [ -n "${TASKRUNNER_POSTGRES:-}" ]; then
 else
   echo "smoke: TASKRUNNER_POSTGRES is not set; the postgres runs are left out (bash .ci/run sets it)"
 fi
+if [ -n "${TASKRUNNER_MONGO_URI:-}" ]; then
+  run "jobs_per_s allocated_bytes_per_job" e2e --backend mongo --jobs 2000 --workers 10
+  run "latency_us_p50 latency_us_p95 latency_us_p99" latency --backend mongo --jobs 20 --gap-ms 2
+else
+  echo "smoke: TASKRUNNER_MONGO_URI is not set; the mongo runs are left out (docs/mongodb.md says how to start a server)"
+fi
 echo "smoke: benchmark runners OK"

@@ -12,6 +12,7 @@ public sealed class ApiConventionTests
         typeof(global::TaskRunner.Sqlite.SqliteStoreOptions).Assembly,
         typeof(global::TaskRunner.Postgres.PostgresStoreOptions).Assembly,
         typeof(global::TaskRunner.AspNetCore.TaskRunnerWebhookOptions).Assembly,
+        typeof(global::TaskRunner.Mongo.MongoStoreOptions).Assembly,
     ];
 
     public static TheoryData<string> LibraryNames => new(Libraries.Select(a => a.GetName().Name!));

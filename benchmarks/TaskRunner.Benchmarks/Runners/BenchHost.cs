@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TaskRunner.Mongo;
 using TaskRunner.Postgres;
 using TaskRunner.Sqlite;
 
@@ -12,12 +13,14 @@ internal sealed class BenchHost : IAsyncDisposable
     private readonly IHost _host;
     private readonly TempDatabase? _database;
     private readonly TempSchema? _schema;
+    private readonly TempMongoDatabase? _mongo;
 
-    private BenchHost(IHost host, TempDatabase? database, TempSchema? schema)
+    private BenchHost(IHost host, TempDatabase? database, TempSchema? schema, TempMongoDatabase? mongo)
     {
         _host = host;
         _database = database;
         _schema = schema;
+        _mongo = mongo;
     }
 
     public IServiceProvider Services => _host.Services;
@@ -30,6 +33,7 @@ internal sealed class BenchHost : IAsyncDisposable
     {
         var database = backend == Backend.Sqlite ? new TempDatabase() : null;
         var schema = backend == Backend.Postgres ? new TempSchema() : null;
+        var mongo = backend == Backend.Mongo ? new TempMongoDatabase() : null;
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         if (Environment.GetEnvironmentVariable("BENCH_LOG") is { Length: > 0 } level)
         {
@@ -50,12 +54,17 @@ internal sealed class BenchHost : IAsyncDisposable
                 b.UsePostgres(schema.ConnectionString, o => o.Schema = schema.Name);
             }
 
+            if (mongo is not null)
+            {
+                b.UseMongo(mongo.ConnectionString, mongo.Name);
+            }
+
             b.AddQueue("default", q => q.Concurrency = workers);
             configure(b);
         });
         var host = builder.Build();
         await host.StartAsync().ConfigureAwait(false);
-        return new BenchHost(host, database, schema);
+        return new BenchHost(host, database, schema, mongo);
     }
 
     /// <summary>Waits until every stored job of the queue is finished (polling the store's counts).</summary>
@@ -90,6 +99,7 @@ internal sealed class BenchHost : IAsyncDisposable
             _host.Dispose();
             _database?.Dispose();
             _schema?.Dispose();
+            _mongo?.Dispose();
         }
     }
 }
