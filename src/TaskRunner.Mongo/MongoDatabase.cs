@@ -51,6 +51,7 @@ internal sealed partial class MongoDatabase : IDisposable
         Metadata = Database.GetCollection<BsonDocument>(prefix + "file_metadata");
         Counters = Database.GetCollection<BsonDocument>(prefix + "counters");
         Meta = Database.GetCollection<BsonDocument>(prefix + "meta");
+        Nodes = Database.GetCollection<BsonDocument>(prefix + "nodes");
         var servers = string.Join(",", _client.Settings.Servers.Select(s => s.ToString()));
         Description = $"database '{value.Database}' (collections '{prefix}*') on {servers}";
     }
@@ -70,6 +71,8 @@ internal sealed partial class MongoDatabase : IDisposable
     public IMongoCollection<BsonDocument> Counters { get; }
 
     public IMongoCollection<BsonDocument> Meta { get; }
+
+    public IMongoCollection<BsonDocument> Nodes { get; }
 
     /// <summary>Names the database and servers in error messages (never the credentials).</summary>
     public string Description { get; }

@@ -76,6 +76,8 @@ public static class MongoTaskRunnerBuilderExtensions
         services.AddSingleton<IScheduleStore, MongoScheduleStore>();
         services.RemoveAll<IMetadataStore>();
         services.AddSingleton<IMetadataStore, MongoMetadataStore>();
+        services.RemoveAll<INodeRegistry>();
+        services.AddSingleton<INodeRegistry, MongoNodeRegistry>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreInitializer, MongoStoreInitializer>());
         return builder;
     }

@@ -13,3 +13,7 @@ public sealed class MongoScheduleStoreTests : ScheduleStoreContract<MongoStoreFa
 public sealed class MongoMetadataStoreTests : MetadataStoreContract<MongoStoreFactory>;
 
 public sealed class MongoLockProviderTests : LockProviderContract<MongoStoreFactory>;
+
+public sealed class MongoNodeRegistryTests : NodeRegistryContract<MongoStoreFactory>;
+
+public sealed class MongoEventPublishTests : TaskRunner.Tests.Events.EventPublishContract<MongoStoreFactory>;

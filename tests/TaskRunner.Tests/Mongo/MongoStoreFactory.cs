@@ -33,6 +33,8 @@ public sealed class MongoStoreFactory : IStoreFactory
 
     public IMetadataStore MetadataStore => new MongoMetadataStore(Database);
 
+    public INodeRegistry NodeRegistry => new MongoNodeRegistry(Database);
+
     internal MongoDatabase Database => _database ?? throw new InvalidOperationException("InitializeAsync was not called.");
 
     public async ValueTask InitializeAsync()
