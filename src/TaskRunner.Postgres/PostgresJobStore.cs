@@ -9,7 +9,7 @@ namespace TaskRunner.Postgres;
 /// arrays); a claim takes rows with <c>FOR UPDATE SKIP LOCKED</c>, so claimers on many machines never wait on each other's
 /// rows. Transactions are used only where several statements must be atomic (a finished batch's continuation, cancel,
 /// keyed enqueues).</summary>
-internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
+internal sealed partial class PostgresJobStore : IJobStore, IJobStoreNotifications
 {
     /// <summary>How many due scheduled jobs or retries one claim promotes to pending (the rest follow on the next claim).</summary>
     private const int PromoteLimit = 10_000;
@@ -452,28 +452,6 @@ internal sealed class PostgresJobStore : IJobStore, IJobStoreNotifications
             await using var readerScope = reader.ConfigureAwait(false);
             return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadRecord(reader) : null;
         }, cancellationToken);
-
-    public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        return _database.RunAsync((query, sql: _database.Sql), static async (connection, state, ct) =>
-        {
-            var query = state.query;
-            var command = Command(connection, state.sql.List,
-                V.SmallInt(query.State is { } s ? (short)s : null), V.Text(query.Queue), V.Uuid(query.BatchId?.Value),
-                V.Long(query.AfterId?.Value ?? long.MinValue), V.Int(Math.Max(0, query.Limit)));
-            await using var commandScope = command.ConfigureAwait(false);
-            var records = new List<JobRecord>();
-            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                records.Add(ReadRecord(reader));
-            }
-
-            return (IReadOnlyList<JobRecord>)records;
-        }, cancellationToken);
-    }
 
     public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) =>
         _database.RunAsync((queue, sql: _database.Sql), static async (connection, state, ct) =>

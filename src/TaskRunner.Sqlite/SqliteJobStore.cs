@@ -6,7 +6,7 @@ namespace TaskRunner.Sqlite;
 
 /// <summary>The job store on a SQLite file: every write is one <c>BEGIN IMMEDIATE</c> transaction, so it is atomic
 /// across every process sharing the file; claim and every lease-guarded write are single statements.</summary>
-internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
+internal sealed partial class SqliteJobStore : IJobStore, IJobStoreNotifications
 {
     private const string RecordColumns =
         "id, name, queue, payload, state, priority, run_at, created_at, attempts, max_attempts, timeout, unique_key, idempotency_key, " +
@@ -112,10 +112,6 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
         "WHERE id = @id AND state IN (5, 6)";
 
     private const string GetSql = "SELECT " + RecordColumns + " FROM jobs WHERE id = @id";
-
-    private const string ListSql =
-        "SELECT " + RecordColumns + " FROM jobs WHERE (@state IS NULL OR state = @state) AND (@queue IS NULL OR queue = @queue) " +
-        "AND (@batch_id IS NULL OR batch_id = @batch_id) AND id > @after ORDER BY id LIMIT @limit";
 
     private const string CountAllSql = "SELECT state, count(*) FROM jobs GROUP BY state";
 
@@ -556,28 +552,6 @@ internal sealed class SqliteJobStore : IJobStore, IJobStoreNotifications
             using var reader = command.ExecuteReader();
             return reader.Read() ? ReadRecord(reader) : null;
         }, cancellationToken);
-
-    public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        return _database.ReadAsync(query, static (session, query) =>
-        {
-            var command = session.Command(ListSql, "@state", "@queue", "@batch_id", "@after", "@limit");
-            command.Set(0, query.State is { } state ? (int)state : null);
-            command.Set(1, query.Queue);
-            command.Set(2, SqliteValues.Blob(query.BatchId));
-            command.Set(3, query.AfterId?.Value ?? long.MinValue);
-            command.Set(4, query.Limit);
-            var records = new List<JobRecord>();
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                records.Add(ReadRecord(reader));
-            }
-
-            return (IReadOnlyList<JobRecord>)records;
-        }, cancellationToken);
-    }
 
     public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) =>
         _database.ReadAsync(queue, static (session, queue) =>

@@ -6,7 +6,7 @@ using TaskRunner.Diagnostics;
 namespace TaskRunner;
 
 /// <summary>The <see cref="IJobClient"/>: validates and serializes, stores, and wakes the local poller.</summary>
-internal sealed class JobClient(
+internal sealed partial class JobClient(
     IJobStore store,
     JobRegistry registry,
     IOptions<TaskRunnerOptions> options,

@@ -8,7 +8,7 @@ namespace TaskRunner.Storage;
 /// of the key's jobs are pending-with-a-slot or running); the others wait in the key's own heap, in claim order, and the
 /// first of them takes the slot a job gives up. So a claim never steps over jobs held back by a busy key.
 /// </summary>
-internal sealed class InMemoryJobStore : IJobStore
+internal sealed partial class InMemoryJobStore : IJobStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<long, Entry> _jobs = [];
@@ -337,25 +337,6 @@ internal sealed class InMemoryJobStore : IJobStore
         lock (_gate)
         {
             return new(_jobs.TryGetValue(id.Value, out var entry) ? entry.ToRecord() : null);
-        }
-    }
-
-    public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        lock (_gate)
-        {
-            var after = query.AfterId?.Value ?? long.MinValue;
-            IReadOnlyList<JobRecord> list = _jobs.Values
-                .Where(e => e.Id > after
-                    && (query.State is not { } s || e.State == s)
-                    && (query.Queue is not { } q || e.Queue == q)
-                    && (query.BatchId is not { } b || e.BatchId == b))
-                .OrderBy(e => e.Id)
-                .Take(query.Limit)
-                .Select(e => e.ToRecord())
-                .ToList();
-            return new(list);
         }
     }
 
