@@ -156,9 +156,16 @@ internal static class MongoJobQueries
         return finishedBefore is { } before ? filter & Filter.Lt(F.FinishedAt, before.UtcTicks) : filter;
     }
 
-    public static FilterDefinition<BsonDocument> List(JobQuery query)
+    /// <summary>The jobs matching every filter of <paramref name="query"/> that is set, after its <c>AfterId</c>.</summary>
+    public static FilterDefinition<BsonDocument> List(JobQuery query) =>
+        Filter.Gt(F.Id, query.AfterId?.Value ?? long.MinValue) & Matching(query);
+
+    /// <summary>The jobs matching every filter of <paramref name="query"/> that is set (paging ignored): only the set
+    /// filters appear, so the planner can pick the index of a selective one. Ranges include their start, exclude their end;
+    /// a tag matches an element of the <c>tags</c> array.</summary>
+    public static FilterDefinition<BsonDocument> Matching(JobQuery query)
     {
-        var filter = Filter.Gt(F.Id, query.AfterId?.Value ?? long.MinValue);
+        var filter = Filter.Empty;
         if (query.State is { } state)
         {
             filter &= Filter.Eq(F.State, (int)state);
@@ -169,9 +176,39 @@ internal static class MongoJobQueries
             filter &= Filter.Eq(F.Queue, queue);
         }
 
+        if (query.JobName is { } name)
+        {
+            filter &= Filter.Eq(F.Name, name);
+        }
+
         if (query.BatchId is { } batch)
         {
             filter &= Filter.Eq(F.BatchId, MongoJobDocuments.Uuid(batch.Value));
+        }
+
+        if (query.Tag is { } tag)
+        {
+            filter &= Filter.AnyEq(F.Tags, tag);
+        }
+
+        if (query.CreatedFrom is { } createdFrom)
+        {
+            filter &= Filter.Gte(F.CreatedAt, createdFrom.UtcTicks);
+        }
+
+        if (query.CreatedBefore is { } createdBefore)
+        {
+            filter &= Filter.Lt(F.CreatedAt, createdBefore.UtcTicks);
+        }
+
+        if (query.FinishedFrom is { } finishedFrom)
+        {
+            filter &= Filter.Gte(F.FinishedAt, finishedFrom.UtcTicks);
+        }
+
+        if (query.FinishedBefore is { } finishedBefore)
+        {
+            filter &= Filter.Lt(F.FinishedAt, finishedBefore.UtcTicks);
         }
 
         return filter;

@@ -120,17 +120,19 @@ internal sealed partial class MongoJobStore
     public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (query.Limit <= 0)
-        {
-            // The driver reads a limit of 0 as "no limit".
-            return ValueTask.FromResult<IReadOnlyList<JobRecord>>([]);
-        }
-
+        query.ThrowIfInvalid(); // a limit of 1 or more: the driver would read 0 as "no limit"
         return _database.RunAsync(async ct =>
         {
             var docs = await Jobs.Find(Q.List(query)).Sort(Builders<BsonDocument>.Sort.Ascending(F.Id)).Limit(query.Limit).ToListAsync(ct).ConfigureAwait(false);
             return (IReadOnlyList<JobRecord>)[.. docs.Select(D.ToRecord)];
         }, cancellationToken);
+    }
+
+    public ValueTask<JobCounts> CountMatchingAsync(JobQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.ThrowIfInvalid();
+        return _database.RunAsync(ct => CountByStateAsync(Q.Matching(query), ct), cancellationToken);
     }
 
     public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) =>

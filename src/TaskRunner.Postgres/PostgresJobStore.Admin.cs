@@ -103,28 +103,6 @@ internal sealed partial class PostgresJobStore
             return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadRecord(reader) : null;
         }, cancellationToken);
 
-    public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        return _database.RunAsync((query, sql: _database.Sql), static async (connection, state, ct) =>
-        {
-            var query = state.query;
-            var command = Command(connection, state.sql.List,
-                V.SmallInt(query.State is { } s ? (short)s : null), V.Text(query.Queue), V.Uuid(query.BatchId?.Value),
-                V.Long(query.AfterId?.Value ?? long.MinValue), V.Int(Math.Max(0, query.Limit)));
-            await using var commandScope = command.ConfigureAwait(false);
-            var records = new List<JobRecord>();
-            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                records.Add(ReadRecord(reader));
-            }
-
-            return (IReadOnlyList<JobRecord>)records;
-        }, cancellationToken);
-    }
-
     public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) =>
         _database.RunAsync((queue, sql: _database.Sql), static async (connection, state, ct) =>
         {

@@ -8,7 +8,7 @@ namespace TaskRunner.Postgres;
 internal sealed class PostgresSql
 {
     /// <summary>The record columns, in the order <c>PostgresJobStore.ReadRecord</c> reads them.</summary>
-    private const string RecordColumns =
+    internal const string RecordColumns =
         "id, name, queue, payload, state, priority, run_at, created_at, attempts, max_attempts, timeout, unique_key, idempotency_key, " +
         "concurrency_key, tags, batch_id, owner, lease_token, lease_expires_at, cancel_requested, progress_percent, progress_message, " +
         "result, error_type, error_message, error_stack, finished_at, trace_parent, first_started_at, last_started_at, occurrence_at, continuation_of, concurrency_limit";
@@ -167,9 +167,6 @@ internal sealed class PostgresSql
             "ORDER BY finished_at LIMIT $3 FOR UPDATE SKIP LOCKED)");
 
         Get = S("SELECT " + RecordColumns + " FROM {s}.jobs WHERE id = $1");
-        List = S(
-            "SELECT " + RecordColumns + " FROM {s}.jobs WHERE ($1::smallint IS NULL OR state = $1) AND ($2::text IS NULL OR queue = $2) " +
-            "AND ($3::uuid IS NULL OR batch_id = $3) AND id > $4 ORDER BY id LIMIT $5");
         CountAll = S("SELECT state, count(*) FROM {s}.jobs GROUP BY state");
         CountQueue = S("SELECT state, count(*) FROM {s}.jobs WHERE queue = $1 GROUP BY state");
 
@@ -285,7 +282,6 @@ internal sealed class PostgresSql
     public string Requeue { get; }
     public string Purge { get; }
     public string Get { get; }
-    public string List { get; }
     public string CountAll { get; }
     public string CountQueue { get; }
     public string Batch { get; }

@@ -26,6 +26,12 @@ internal static class SqliteJobSql
     /// which every statement that looks a unique key up repeats so SQLite can use that index.</summary>
     private static readonly string Unfinished = string.Join(", ", Enum.GetValues<JobState>().Where(state => !state.IsFinished()).Select(Literal));
 
+    /// <summary>The finished states, "3, 5, 6": word for word the list of the partial index <c>jobs_finished</c>.</summary>
+    public static readonly string FinishedStates = string.Join(", ", Enum.GetValues<JobState>().Where(state => state.IsFinished()).Select(Literal));
+
+    /// <summary>The states waiting for their run-at, "0, 4": word for word the list of the partial index <c>jobs_due</c>.</summary>
+    public static readonly string DueStates = $"{Scheduled}, {Failed}";
+
     // ---- Enqueue ----
 
     /// <summary>Inserts one job; positional parameters, bound through <see cref="SqliteRawStatement"/>:
@@ -139,10 +145,6 @@ internal static class SqliteJobSql
         $"WHERE id = @id AND state IN ({DeadLettered}, {Cancelled})";
 
     public const string Get = "SELECT " + SqliteJobRows.RecordColumns + " FROM jobs WHERE id = @id";
-
-    public const string List =
-        "SELECT " + SqliteJobRows.RecordColumns + " FROM jobs WHERE (@state IS NULL OR state = @state) AND (@queue IS NULL OR queue = @queue) " +
-        "AND (@batch_id IS NULL OR batch_id = @batch_id) AND id > @after ORDER BY id LIMIT @limit";
 
     public const string CountAll = "SELECT state, count(*) FROM jobs GROUP BY state";
 

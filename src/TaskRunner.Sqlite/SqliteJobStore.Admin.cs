@@ -83,28 +83,6 @@ internal sealed partial class SqliteJobStore
             return reader.Read() ? SqliteJobRows.ReadRecord(reader) : null;
         }, cancellationToken);
 
-    public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        return _database.ReadAsync(query, static (session, query) =>
-        {
-            var command = session.Command(SqliteJobSql.List, "@state", "@queue", "@batch_id", "@after", "@limit");
-            command.Set(0, query.State is { } state ? (int)state : null);
-            command.Set(1, query.Queue);
-            command.Set(2, SqliteValues.Blob(query.BatchId));
-            command.Set(3, query.AfterId?.Value ?? long.MinValue);
-            command.Set(4, query.Limit);
-            var records = new List<JobRecord>();
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                records.Add(SqliteJobRows.ReadRecord(reader));
-            }
-
-            return (IReadOnlyList<JobRecord>)records;
-        }, cancellationToken);
-    }
-
     public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) =>
         _database.ReadAsync(queue, static (session, queue) =>
         {

@@ -170,6 +170,11 @@ internal static partial class SqliteSchema
             AND (SELECT count(*) FROM jobs h WHERE h.concurrency_key = old.concurrency_key AND h.key_wait = 0 AND h.state IN (1, 2)) < concurrency_limit;
         END;
         """,
+
+        // 4: readable times (issue 11 item 3). The columns stay INTEGER ticks (compact, compared and indexed as numbers on
+        // every hot statement); jobs_view shows them as ISO-8601 UTC text, states by name, ids of batches as hex and
+        // payloads as JSON text, for the sqlite3 shell (SqliteSchema.Views.cs).
+        JobsView,
     ];
 
     /// <summary>The schema version this assembly writes.</summary>

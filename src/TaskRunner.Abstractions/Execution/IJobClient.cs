@@ -1,7 +1,7 @@
 namespace TaskRunner;
 
 /// <summary>Enqueues and manages jobs. Resolved from DI after <c>AddTaskRunner</c>; safe to use from any thread.</summary>
-public interface IJobClient
+public partial interface IJobClient
 {
     /// <summary>Enqueues one job for the handler registered for <typeparamref name="TPayload"/>.</summary>
     /// <returns>The new job's id, or the existing job's when its unique key matched.</returns>

@@ -75,8 +75,38 @@ public interface IJobStore
     /// <summary>Reads one job.</summary>
     ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default);
 
-    /// <summary>Lists jobs matching a query, in id order.</summary>
+    /// <summary>Lists jobs matching every filter of a query, in id order, at most <see cref="JobQuery.Limit"/> of them after
+    /// <see cref="JobQuery.AfterId"/>.</summary>
+    /// <exception cref="ArgumentException">The query is invalid (<see cref="JobQuery.ThrowIfInvalid"/>).</exception>
     ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts jobs matching every filter of a query, by state (<see cref="JobQuery.AfterId"/> and
+    /// <see cref="JobQuery.Limit"/> are ignored). The default pages through <see cref="ListAsync"/>, which is correct but
+    /// reads every matching record: backends count in the store instead.</summary>
+    /// <exception cref="ArgumentException">The query is invalid (<see cref="JobQuery.ThrowIfInvalid"/>).</exception>
+    async ValueTask<JobCounts> CountMatchingAsync(JobQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.ThrowIfInvalid();
+        var counts = new long[(int)JobState.Cancelled + 1];
+        JobId? after = null;
+        while (true)
+        {
+            var page = await ListAsync(query with { AfterId = after, Limit = JobQuery.MaxLimit },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var record in page)
+            {
+                counts[(int)record.State]++;
+            }
+
+            if (page.Count < JobQuery.MaxLimit)
+            {
+                return JobCounts.FromCountsByState(counts);
+            }
+
+            after = page[^1].Id;
+        }
+    }
 
     /// <summary>Counts jobs by state, for one queue or all (<see langword="null"/>).</summary>
     ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default);

@@ -1,6 +1,10 @@
+using System.Text.Json.Serialization;
+
 namespace TaskRunner;
 
 /// <summary>A snapshot of a stored job, as read back from a store.</summary>
+/// <remarks>Serializes to readable JSON with <see cref="System.Text.Json.JsonSerializer"/> as it is: the id a number, times
+/// ISO-8601, the state its name, the batch id a string, payload and result as the JSON they hold (not base64).</remarks>
 public sealed class JobRecord
 {
     /// <summary>The job's id.</summary>
@@ -12,7 +16,8 @@ public sealed class JobRecord
     /// <summary>The queue.</summary>
     public required string Queue { get; init; }
 
-    /// <summary>The serialized payload.</summary>
+    /// <summary>The serialized payload (UTF-8 JSON).</summary>
+    [JsonConverter(typeof(EmbeddedJsonConverter))]
     public ReadOnlyMemory<byte> Payload { get; init; }
 
     /// <summary>The current state.</summary>
@@ -84,7 +89,8 @@ public sealed class JobRecord
     /// <summary>Reported progress message.</summary>
     public string? ProgressMessage { get; init; }
 
-    /// <summary>The serialized result of a successful run.</summary>
+    /// <summary>The serialized result of a successful run (UTF-8 JSON).</summary>
+    [JsonConverter(typeof(NullableEmbeddedJsonConverter))]
     public ReadOnlyMemory<byte>? Result { get; init; }
 
     /// <summary>The last error.</summary>

@@ -1,6 +1,10 @@
+using System.Text.Json.Serialization;
+
 namespace TaskRunner;
 
-/// <summary>The states a job moves through. The numeric values are persisted: never renumber.</summary>
+/// <summary>The states a job moves through. The numeric values are persisted: never renumber. In JSON a
+/// state is its name (<c>"Succeeded"</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<JobState>))]
 public enum JobState
 {
     /// <summary>Waiting for its run-at time, which is in the future.</summary>

@@ -97,25 +97,6 @@ internal sealed partial class InMemoryJobStore
         }
     }
 
-    public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        lock (_gate)
-        {
-            var after = query.AfterId?.Value ?? long.MinValue;
-            IReadOnlyList<JobRecord> list = _jobs.Values
-                .Where(e => e.Id > after
-                    && (query.State is not { } s || e.State == s)
-                    && (query.Queue is not { } q || e.Queue == q)
-                    && (query.BatchId is not { } b || e.BatchId == b))
-                .OrderBy(e => e.Id)
-                .Take(query.Limit)
-                .Select(e => e.ToRecord())
-                .ToList();
-            return new(list);
-        }
-    }
-
     public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default)
     {
         var counts = new long[(int)JobState.Cancelled + 1];

@@ -41,6 +41,27 @@ public sealed class MongoQueryRenderingTests
     }
 
     [Fact]
+    public void A_list_names_only_the_filters_that_are_set_with_ranges_from_their_start_to_before_their_end()
+    {
+        Assert.Equal(Json("""{ "_id": { "$gt": { "$numberLong": "-9223372036854775808" } } }"""), Render(Q.List(new JobQuery())));
+        Assert.Equal(Json("""{ }"""), Render(Q.Matching(new JobQuery { AfterId = new JobId(5) }))); // counting ignores paging
+        var query = new JobQuery
+        {
+            AfterId = new JobId(5), State = JobState.Succeeded, Queue = "q", JobName = "n", Tag = "t",
+            CreatedFrom = T0, CreatedBefore = T0.AddHours(1), FinishedFrom = T0, FinishedBefore = T0.AddHours(2),
+        };
+        Assert.Equal(
+            Json($$"""
+            {
+              "_id": { "$gt": { "$numberLong": "5" } }, "state": 3, "queue": "q", "name": "n", "tags": "t",
+              "createdAt": { "$gte": { "$numberLong": "{{Ticks}}" }, "$lt": { "$numberLong": "{{Ticks + TimeSpan.TicksPerHour}}" } },
+              "finishedAt": { "$gte": { "$numberLong": "{{Ticks}}" }, "$lt": { "$numberLong": "{{Ticks + (2 * TimeSpan.TicksPerHour)}}" } }
+            }
+            """),
+            Render(Q.List(query)));
+    }
+
+    [Fact]
     public void The_claim_takes_a_candidate_only_if_still_claimable_and_stamps_lease_token_attempt_and_start()
     {
         Assert.Equal(Json("""{ "_id": { "$in": [{ "$numberLong": "1" }, { "$numberLong": "2" }] }, "state": 1, "wait": false }"""), Render(Q.ClaimTake([1L, 2L])));

@@ -121,6 +121,8 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public ValueTask<IReadOnlyList<JobRecord>> ListAsync(JobQuery query, CancellationToken cancellationToken = default) => inner.ListAsync(query, cancellationToken);
 
+    public ValueTask<JobCounts> CountMatchingAsync(JobQuery query, CancellationToken cancellationToken = default) => inner.CountMatchingAsync(query, cancellationToken);
+
     public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) =>
         FailMaintenance
             ? ValueTask.FromException<JobCounts>(new JobStoreException("disk I/O error (injected)"))
