@@ -59,7 +59,7 @@ public sealed class TaskRunnerTestHost : IAsyncDisposable
 
     /// <summary>Builds and starts a generic host with TaskRunner on a fake clock (the in-memory store unless
     /// <paramref name="configure"/> picks another).</summary>
-    /// <param name="configure">The same configuration the application passes to <c>AddTaskRunner</c>.</param>
+    /// <param name="configure">The same configuration the application's worker passes to <c>AddTaskRunnerWorker</c>.</param>
     /// <param name="services">More registrations (the handlers' dependencies, fakes).</param>
     /// <param name="start">The fake clock's start; <see cref="DefaultStart"/> by default.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
@@ -74,7 +74,7 @@ public sealed class TaskRunnerTestHost : IAsyncDisposable
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<TimeProvider>(time);
         services?.Invoke(builder.Services);
-        builder.Services.AddTaskRunner(configure);
+        builder.Services.AddTaskRunnerWorker(configure);
         var host = builder.Build();
         try
         {
@@ -100,12 +100,12 @@ public sealed class TaskRunnerTestHost : IAsyncDisposable
         if (!ReferenceEquals(services.GetService<TimeProvider>(), time))
         {
             throw new InvalidOperationException(
-                "The host's TimeProvider is not the FakeTimeProvider given: register it with services.AddSingleton<TimeProvider>(time) before AddTaskRunner, so the runner reads the clock the test moves.");
+                "The host's TimeProvider is not the FakeTimeProvider given: register it with services.AddSingleton<TimeProvider>(time) before AddTaskRunnerWorker, so the runner reads the clock the test moves.");
         }
 
-        if (services.GetService<LocalSignals>() is null)
+        if (services.GetService<LocalSignals>() is null || services.GetService<ITaskRunnerMonitor>() is null)
         {
-            throw new InvalidOperationException("The host has no TaskRunner: call services.AddTaskRunner(...) when building it.");
+            throw new InvalidOperationException("The host runs no TaskRunner worker: call services.AddTaskRunnerWorker(...) when building it (AddTaskRunner alone enqueues but runs nothing).");
         }
 
         return new TaskRunnerTestHost(services, time, ownedHost: null);

@@ -117,7 +117,7 @@ public sealed class TaskRunnerTestHostTests
         var time = new FakeTimeProvider(TaskRunnerTestHost.DefaultStart);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<TimeProvider>(time).AddSingleton<Outbox>();
-        builder.Services.AddTaskRunner(b => b.AddJob<EmailHandler, Email>("email"));
+        builder.Services.AddTaskRunnerWorker(b => b.AddJob<EmailHandler, Email>("email"));
         using var app = builder.Build();
         await app.StartAsync();
         try
