@@ -4,7 +4,8 @@ using Samples.Shared;
 using TaskRunner;
 using TaskRunner.Sqlite;
 
-var builder = Host.CreateApplicationBuilder(args);
+// Its appsettings.json is read from beside the program, wherever it is started from (a service manager, a test, `dotnet run`).
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var database = builder.Configuration["db"] ?? Path.Combine(Path.GetTempPath(), "taskrunner-pair.db");
 
 // The worker: the same store, the handler under the shared job name, and the engine that claims and runs jobs. Its
