@@ -56,8 +56,8 @@ internal sealed partial class JobClient
                 return record;
             }
 
-            // Local outcomes signal at once; outcomes written by other processes (or a cancel of a waiting job, which no
-            // worker reports) are seen at the recheck.
+            // Local outcomes (a worker's report, this client's cancel of a waiting job) signal at once; outcomes written by
+            // other processes are seen at the recheck.
             await Task.WhenAny(finished, Task.Delay(JobRecheckInterval, timeProvider, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             cancellationToken.ThrowIfCancellationRequested();
         }

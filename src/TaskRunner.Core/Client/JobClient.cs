@@ -91,8 +91,16 @@ internal sealed partial class JobClient(
     public ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default) =>
         store.GetAsync(id, cancellationToken);
 
-    public ValueTask<CancelResult> CancelAsync(JobId id, CancellationToken cancellationToken = default) =>
-        store.CancelAsync(id, timeProvider.GetUtcNow(), cancellationToken);
+    public async ValueTask<CancelResult> CancelAsync(JobId id, CancellationToken cancellationToken = default)
+    {
+        var result = await store.CancelAsync(id, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (result == CancelResult.Cancelled)
+        {
+            signals.NotifyJobsFinished(); // an outcome no worker reports: waiters for this job see it at once
+        }
+
+        return result;
+    }
 
     public ValueTask<IReadOnlyList<JobRecord>> ListDeadLettersAsync(string? queue = null, int limit = 100, JobId? afterId = null, CancellationToken cancellationToken = default)
     {

@@ -51,6 +51,19 @@ public sealed class JobClientQueryTests
     }
 
     [Fact]
+    public async Task WaitForJobAsync_is_woken_by_this_clients_cancel_of_a_waiting_job_without_the_clock_moving()
+    {
+        await using var host = await StartAsync();
+        var id = await host.Client.EnqueueAsync(new Work("later"), new JobOptions { Delay = TimeSpan.FromDays(1) });
+        var start = host.Time.GetUtcNow();
+        var wait = host.Client.WaitForJobAsync(id).AsTask();
+
+        Assert.Equal(CancelResult.Cancelled, await host.Client.CancelAsync(id));
+        Assert.Equal(JobState.Cancelled, (await wait.WaitAsync(TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(start, host.Time.GetUtcNow()); // no recheck was needed
+    }
+
+    [Fact]
     public async Task WaitForJobAsync_of_an_unknown_job_names_it_and_a_cancelled_wait_throws()
     {
         await using var host = await StartAsync();
