@@ -24,7 +24,7 @@ internal static class CrossProcessLatencyRunner
         }
 
         using var schema = new TempSchema();
-        using var client = BuildHost(schema.ConnectionString, schema.Name, workers);
+        using var client = BuildClient(schema.ConnectionString, schema.Name);
         var started = new ConcurrentDictionary<int, TaskCompletionSource<long>>();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var worker = StartWorker(schema, workers);
@@ -85,7 +85,7 @@ internal static class CrossProcessLatencyRunner
     {
         var connectionString = Environment.GetEnvironmentVariable(TempSchema.Variable)
             ?? throw new ArgumentException($"latency-worker needs {TempSchema.Variable}.");
-        using var host = BuildHost(connectionString, options.Get("schema", ""), options.Get("workers", 10));
+        using var host = BuildWorker(connectionString, options.Get("schema", ""), options.Get("workers", 10));
         await host.StartAsync().ConfigureAwait(false);
         await Console.Out.WriteLineAsync("ready").ConfigureAwait(false);
         await Console.In.ReadToEndAsync().ConfigureAwait(false);
@@ -95,10 +95,20 @@ internal static class CrossProcessLatencyRunner
     private static TaskCompletionSource<long> Signal(ConcurrentDictionary<int, TaskCompletionSource<long>> started, int index) =>
         started.GetOrAdd(index, _ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    private static IHost BuildHost(string connectionString, string schema, int workers)
+    /// <summary>The enqueuing side: a client only (no handler, no worker), so every ping runs in the worker process.</summary>
+    private static IHost BuildClient(string connectionString, string schema)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddTaskRunner(b => b
+            .UsePostgres(connectionString, o => o.Schema = schema)
+            .DeclareJob<Ping>("ping"));
+        return builder.Build();
+    }
+
+    private static IHost BuildWorker(string connectionString, string schema, int workers)
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddTaskRunnerWorker(b => b
             .UsePostgres(connectionString, o => o.Schema = schema)
             .AddQueue("default", q => q.Concurrency = workers)
             .AddJob<ReportingPingHandler, Ping>("ping"));
