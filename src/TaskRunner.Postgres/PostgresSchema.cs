@@ -3,14 +3,14 @@ namespace TaskRunner.Postgres;
 /// <summary>The versioned schema. <c>{s}</c> stands for the quoted schema name. A table <c>schema_version</c> holds the
 /// number of migrations applied; every node runs <see cref="PostgresDatabase"/>'s migration under a transaction-scoped
 /// advisory lock, so several nodes starting at once apply each migration once.</summary>
-internal static class PostgresSchema
+internal static partial class PostgresSchema
 {
     /// <summary>Times are UTC ticks (<c>bigint</c>: exact to 100 ns, like every other backend); states are
     /// <see cref="JobState"/> numbers: 0 Scheduled, 1 Pending, 2 Running, 3 Succeeded, 4 Failed, 5 DeadLettered,
     /// 6 Cancelled. Partial indexes keep each hot query's index small: the claim index holds only pending jobs, the lease
-    /// index only running ones. <c>concurrency_keys</c> holds one row per concurrency key with the number of running
-    /// jobs that hold it; a claim locks and bumps that row, so two claimers can never both take a key (see
-    /// <see cref="PostgresSql"/>). The job table keeps 20 % of each page free (fill factor 80) so lease and state updates
+    /// index only running ones. A pending job with a concurrency key either holds one of its key's slots or waits
+    /// (<c>key_wait</c>) outside the claim index; <c>concurrency_keys</c> holds one row per key, locked by whoever gives
+    /// or takes a slot (migration 4, <see cref="KeyWait"/>). The job table keeps 20 % of each page free (fill factor 80) so lease and state updates
     /// can often stay on their page, and autovacuum visits it after 1 % of its rows changed instead of the default 20 %,
     /// because a queue table churns: every job is inserted, updated two or three times and later deleted.</summary>
     public static readonly string[] Migrations =
@@ -154,6 +154,10 @@ internal static class PostgresSchema
             trace_parent
         FROM {s}.jobs;
         """,
+
+        // 4: jobs behind a busy concurrency key leave the claim index (issue 10's flat claim, issue 13 item 2); see
+        // PostgresSchema.KeyWait.cs.
+        KeyWait,
     ];
 
     /// <summary>The schema version this assembly writes.</summary>

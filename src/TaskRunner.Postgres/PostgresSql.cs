@@ -18,10 +18,10 @@ internal sealed class PostgresSql
         ArgumentException.ThrowIfNullOrEmpty(schema);
         Schema = schema;
         var s = "\"" + schema + "\"";
-        // {s} is the quoted schema; {Pending} and the like are JobState's numbers, so the statements follow the enum.
+        // {s} is the quoted schema, {channel} the notification channel (set before any statement is built); {Pending} and the like are JobState's numbers, so the statements follow the enum.
         string S(string sql)
         {
-            sql = sql.Replace("{s}", s, StringComparison.Ordinal);
+            sql = sql.Replace("{s}", s, StringComparison.Ordinal).Replace("{channel}", Channel, StringComparison.Ordinal);
             foreach (var state in Enum.GetValues<JobState>())
             {
                 sql = sql.Replace("{" + state + "}", ((int)state).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
@@ -42,13 +42,12 @@ internal sealed class PostgresSql
         // One statement for the whole list: rows come out of unnest in input order (ORDER BY ord), so identities grow
         // with it. A row whose unique key (among active jobs) or idempotency key (among all) is taken, or repeats an
         // earlier row of the same call, is skipped by ON CONFLICT DO NOTHING; the caller finds the existing job.
-        // The same statement records each concurrency key (one row per key, never deleted).
+        // A keyed pending job takes its key's slot or waits, by trigger (PostgresSchema.KeyWait).
         Insert = S(
             "WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::smallint[], $5::integer[], $6::bigint[], $7::integer[], " +
             "$8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[], $16::bigint[], $17::uuid[], $18::integer[]) WITH ORDINALITY " +
             "AS i(name, queue, payload, state, priority, run_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent, " +
             "occurrence_at, continuation_of, concurrency_limit, ord)), " +
-            "keys AS (INSERT INTO {s}.concurrency_keys (key) SELECT DISTINCT concurrency_key FROM input WHERE concurrency_key IS NOT NULL ON CONFLICT DO NOTHING), " +
             "inserted AS (INSERT INTO {s}.jobs (name, queue, payload, state, priority, run_at, created_at, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent, " +
             "occurrence_at, continuation_of, concurrency_limit) " +
             "SELECT name, queue, payload, state, priority, run_at, $15, max_attempts, timeout, unique_key, idempotency_key, concurrency_key, tags, batch_id, trace_parent, " +
@@ -66,39 +65,24 @@ internal sealed class PostgresSql
             "UPDATE {s}.jobs SET state = {Pending} WHERE id IN (SELECT id FROM {s}.jobs WHERE state IN ({Scheduled}, {Failed}) AND run_at <= $1 " +
             "ORDER BY run_at LIMIT $2 FOR UPDATE SKIP LOCKED)");
 
-        // The claim, in one statement. `candidates` walks jobs_claim (pending jobs of the queue in claim order) and locks
-        // up to $2 rows, skipping rows another claimer holds. Claim by names ($6, NULL = any name) filters the same walk:
-        // names are not indexed, so the plan never changes; jobs of other names are stepped over and left untouched.
-        // A job with a concurrency key is a candidate only if, as far as this snapshot sees, the key's running jobs plus
-        // the earlier pending jobs of the queue with the key are fewer than its limit (a count that stops at the limit,
-        // on jobs_concurrency_key), so a claim's walk is not filled up with jobs it could not take. The snapshot alone
-        // cannot stop two claimers that started at once, so the key's row in concurrency_keys is locked too (SKIP LOCKED:
-        // a key being taken by another claimer is skipped until the next poll) and re-read at its newest version (READ
-        // COMMITTED re-reads a row changed since the snapshot when it locks it); of a key's candidates, in claim order, as
-        // many are taken as the limit less that running count, and the row is bumped by that many. With a queue limit
-        // ($7) the walk stops at the limit less the queue's running jobs (read through jobs_lease); the caller holds the
-        // queue's advisory lock (QueueLock) from before this statement's snapshot, so claimers of a capped queue count
-        // each other's committed claims. The rest of the update is the lease and the start facts.
+        // The claim, in one statement. `candidates` walks jobs_claim (pending jobs of the queue in claim order, without
+        // those waiting for a slot of their concurrency key) and locks up to $2 rows, skipping rows another claimer holds.
+        // Every job in that index may run: a keyed one holds one of its key's slots, and a key never has more slot
+        // holders than its limit (PostgresSchema.KeyWait keeps them by trigger), so a claim needs no key check and never
+        // steps over jobs behind a busy key however many there are. Claim by names ($6, NULL = any name) filters the same
+        // walk: names are not indexed, so the plan never changes; jobs of other names are stepped over and left untouched.
+        // With a queue limit ($7) the walk stops at the limit less the queue's running jobs (read through jobs_lease);
+        // the caller holds the queue's advisory lock (QueueLock) from before this statement's snapshot, so claimers of a
+        // capped queue count each other's committed claims. The rest of the update is the lease and the start facts.
         Claim = S(
-            "WITH candidates AS (SELECT j.id, j.concurrency_key, j.concurrency_limit, j.priority, j.run_at FROM {s}.jobs j " +
-            "WHERE j.state = {Pending} AND j.queue = $1 AND ($6::text[] IS NULL OR j.name = ANY($6::text[])) AND (j.concurrency_key IS NULL OR " +
-            "coalesce((SELECT k.running FROM {s}.concurrency_keys k WHERE k.key = j.concurrency_key), 0) + (SELECT count(*) FROM (SELECT 1 FROM {s}.jobs p " +
-            "WHERE p.concurrency_key = j.concurrency_key AND p.state = {Pending} AND p.queue = j.queue AND " +
-            "(p.priority > j.priority OR (p.priority = j.priority AND (p.run_at < j.run_at OR (p.run_at = j.run_at AND p.id < j.id)))) " +
-            "LIMIT j.concurrency_limit) e) < j.concurrency_limit) " +
+            "WITH candidates AS (SELECT j.id FROM {s}.jobs j " +
+            "WHERE j.state = {Pending} AND NOT j.key_wait AND j.queue = $1 AND ($6::text[] IS NULL OR j.name = ANY($6::text[])) " +
             "ORDER BY j.priority DESC, j.run_at, j.id " +
             "LIMIT CASE WHEN $7::integer IS NULL THEN $2 ELSE greatest(0, least($2, $7::integer - (SELECT count(*) FROM {s}.jobs r WHERE r.queue = $1 AND r.state = {Running}))) END " +
             "FOR UPDATE OF j SKIP LOCKED), " +
-            "ranked AS (SELECT c.id, c.concurrency_key, c.concurrency_limit, " +
-            "row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.run_at, c.id) AS rn FROM candidates c WHERE c.concurrency_key IS NOT NULL), " +
-            "locked_keys AS MATERIALIZED (SELECT k.key, k.running FROM {s}.concurrency_keys k WHERE k.key IN (SELECT concurrency_key FROM ranked) " +
-            "ORDER BY k.key FOR UPDATE SKIP LOCKED), " +
-            "admitted AS (SELECT r.id, r.concurrency_key FROM ranked r JOIN locked_keys k ON k.key = r.concurrency_key WHERE r.rn <= r.concurrency_limit - k.running), " +
-            "taken_keys AS (UPDATE {s}.concurrency_keys k SET running = k.running + a.n " +
-            "FROM (SELECT concurrency_key, count(*) AS n FROM admitted GROUP BY concurrency_key) a WHERE k.key = a.concurrency_key), " +
             "claimed AS (UPDATE {s}.jobs j SET state = {Running}, owner = $3, lease_token = j.lease_token + 1, lease_expires_at = $4, attempts = j.attempts + 1, cancel_requested = false, " +
             "first_started_at = coalesce(j.first_started_at, $5), last_started_at = $5 " +
-            "FROM candidates c WHERE j.id = c.id AND (c.concurrency_key IS NULL OR c.id IN (SELECT id FROM admitted)) " +
+            "FROM candidates c WHERE j.id = c.id " +
             "RETURNING j.id, j.name, j.queue, j.payload, j.attempts, j.max_attempts, j.timeout, j.lease_token, j.lease_expires_at, j.run_at, j.created_at, " +
             "j.concurrency_key, j.tags, j.batch_id, j.trace_parent, j.priority, j.occurrence_at, j.continuation_of) " +
             "SELECT * FROM claimed ORDER BY priority DESC, run_at, id");
@@ -117,7 +101,8 @@ internal sealed class PostgresSql
 
         // Every report of one call in one statement over parallel arrays; outcome numbers are JobOutcome's
         // (0 Succeeded, 1 Failed, 2 DeadLettered, 3 Cancelled, 4 Released). Only rows still running under the reported
-        // token change. The concurrency keys the finished jobs held are given back in the same statement.
+        // token change. A finished job's concurrency key slot passes to the key's next waiting job by trigger
+        // (PostgresSchema.KeyWait); a released one keeps it.
         Complete = S(
             "WITH c AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::bytea[], $5::bigint[], $6::text[], $7::text[], $8::text[]) " +
             "AS c(id, token, outcome, result, retry_at, error_type, error_message, error_stack)), " +
@@ -132,8 +117,7 @@ internal sealed class PostgresSql
             "attempts = CASE WHEN c.outcome = 4 THEN j.attempts - 1 ELSE j.attempts END, " +
             "cancel_requested = CASE WHEN c.outcome = 4 THEN false ELSE j.cancel_requested END, " +
             "lease_expires_at = NULL " +
-            "FROM c WHERE j.id = c.id AND j.state = {Running} AND j.lease_token = c.token AND (j.lease_expires_at >= $9) IS TRUE RETURNING j.id, j.batch_id, j.concurrency_key, j.state, j.queue), " +
-            FreeKeys("done") +
+            "FROM c WHERE j.id = c.id AND j.state = {Running} AND j.lease_token = c.token AND (j.lease_expires_at >= $9) IS TRUE RETURNING j.id, j.batch_id, j.concurrency_key, j.state, j.queue) " +
             "SELECT id, CASE WHEN state IN ({Succeeded}, {DeadLettered}, {Cancelled}) THEN batch_id END, (" + Notify("done", "state IN ({Pending}, {Failed})") + ") FROM done");
 
         // A lease is held while now <= its expiry (the IJobStore rule): once passed, it is lost here too, even before recovery.
@@ -147,8 +131,7 @@ internal sealed class PostgresSql
             "finished_at = CASE WHEN j.attempts >= j.max_attempts THEN $1 END, lease_expires_at = NULL, error_type = 'LeaseExpired', " +
             "error_message = 'The lease of worker ''' || coalesce(j.owner, '') || ''' expired before attempt ' || j.attempts || ' of ' || j.max_attempts || " +
             "CASE WHEN j.attempts >= j.max_attempts THEN ' finished; no attempts are left.' ELSE ' finished; the job will run again.' END, error_stack = NULL " +
-            "FROM expired e WHERE j.id = e.id RETURNING j.id, j.batch_id, j.concurrency_key, j.state, j.queue), " +
-            FreeKeys("done") +
+            "FROM expired e WHERE j.id = e.id RETURNING j.id, j.batch_id, j.concurrency_key, j.state, j.queue) " +
             "SELECT state, CASE WHEN state = {DeadLettered} THEN batch_id END, (" + Notify("done", "state = {Pending}") + ") FROM done");
 
         LockJob = S("SELECT state, batch_id, concurrency_key FROM {s}.jobs WHERE id = $1 FOR UPDATE");
@@ -247,11 +230,6 @@ internal sealed class PostgresSql
         string Notify(string source, string condition) =>
             "SELECT count(pg_notify('" + Channel + "', q)) FROM (SELECT DISTINCT CASE WHEN state = {Pending} THEN queue ELSE '' END AS q FROM " + source +
             " WHERE " + condition + ") AS n";
-
-        string FreeKeys(string source) => S(
-            "freed AS (UPDATE {s}.concurrency_keys k SET running = greatest(k.running - f.n, 0) FROM " +
-            "(SELECT concurrency_key, count(*) AS n FROM " + source + " WHERE concurrency_key IS NOT NULL AND state <> {Running} GROUP BY concurrency_key) f " +
-            "WHERE k.key = f.concurrency_key) ");
     }
 
     /// <summary>The schema name (unquoted).</summary>

@@ -12,6 +12,9 @@ public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTest
     private const string ClaimByNames = nameof(PostgresSql.Claim) + " by names, with a queue limit";
     private const string ClaimRunningCount = nameof(PostgresSql.Claim) + " with a queue limit";
 
+    /// <summary>Pending jobs of q3 behind busy keys, first in its claim order.</summary>
+    private const int BehindBusyKeys = 20_000;
+
     private readonly PostgresStoreFactory _factory;
 
     public PostgresQueryPlanTests(LargeTable table) => _factory = table.Factory;
@@ -34,6 +37,7 @@ public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTest
     public sealed class LargeTable : IAsyncLifetime
     {
         private const int FinishedJobs = 190_000;
+        private const int BusyKeys = 10;
 
         public PostgresStoreFactory Factory { get; } = new();
 
@@ -45,8 +49,11 @@ public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTest
             var s = $"\"{Factory.Schema}\"";
 
             // Finished jobs in bulk, then pending jobs in four queues, scheduled and failed ones, running ones with leases;
-            // ANALYZE so the planner knows the table is large and which states are rare, as autovacuum would tell it.
+            // and a backlog behind busy keys: each busy key held by a running job, its pending jobs first in q3's claim
+            // order (they wait: the insert trigger marks them). ANALYZE so the planner knows the table is large and which
+            // states are rare, as autovacuum would tell it.
             await ExecuteAsync(
+                $"INSERT INTO {s}.concurrency_keys (key) SELECT 'k' || i FROM generate_series(0, 49) i; " +
                 $"INSERT INTO {s}.jobs (name, queue, state, run_at, created_at, max_attempts, finished_at) " +
                 $"SELECT 'done', 'q' || (i % 4), 3, i, i, 3, i FROM generate_series(1, {FinishedJobs}) i; " +
                 $"INSERT INTO {s}.jobs (name, queue, state, priority, run_at, created_at, max_attempts, concurrency_key) " +
@@ -54,7 +61,11 @@ public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTest
                 $"INSERT INTO {s}.jobs (name, queue, state, run_at, created_at, max_attempts) SELECT 'later', 'q0', 0, 1000000 + i, i, 3 FROM generate_series(1, 3000) i; " +
                 $"INSERT INTO {s}.jobs (name, queue, state, run_at, created_at, max_attempts, owner, lease_token, lease_expires_at, attempts) " +
                 $"SELECT 'running', 'q1', 2, i, i, 3, 'w', 1, 500000 + i, 1 FROM generate_series(1, 3000) i; " +
-                $"INSERT INTO {s}.concurrency_keys (key) SELECT 'k' || i FROM generate_series(0, 49) i; " +
+                $"INSERT INTO {s}.jobs (name, queue, state, run_at, created_at, max_attempts, owner, lease_token, lease_expires_at, attempts, concurrency_key) " +
+                $"SELECT 'holder', 'q1', 2, i, i, 3, 'w', 1, 900000 + i, 1, 'busy' || i FROM generate_series(0, {BusyKeys - 1}) i; " +
+                $"INSERT INTO {s}.jobs (name, queue, state, priority, run_at, created_at, max_attempts, concurrency_key) " +
+                $"SELECT 'behind', 'q3', 1, 5, i, i, 3, 'busy' || (i % {BusyKeys}) FROM generate_series(1, {BehindBusyKeys}) i; " +
+                $"INSERT INTO {s}.jobs (name, queue, state, run_at, created_at, max_attempts) SELECT 'free', 'q3', 1, i, i, 3 FROM generate_series(1, 1000) i; " +
                 $"ANALYZE {s}.jobs; ANALYZE {s}.concurrency_keys");
         }
 
@@ -97,12 +108,31 @@ public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTest
         Assert.True(scans.Count == 0, $"{statement} reads the whole jobs table:{Environment.NewLine}{plan.RootElement}");
     }
 
-    private async Task<JsonDocument> ExplainAsync(string sql, object[] parameters)
+    [Fact]
+    public async Task The_claim_reads_no_job_waiting_behind_a_busy_key()
+    {
+        // Run for real (EXPLAIN ANALYZE, rolled back): the claim's walk of jobs_claim returns the 32 jobs it takes, not the
+        // 20,000 waiting before them in claim order; they are outside the index (key_wait), so the walk cannot see them.
+        var plan = await ExplainAsync(_factory.Database.Sql.Claim, ["q3", 32, "w", 10L, 5L, DBNull.Value, DBNull.Value], analyze: true);
+
+        var nodes = Nodes(plan.RootElement).ToList();
+        var walk = Assert.Single(nodes, n => n.TryGetProperty("Index Name", out var name) && name.GetString() == "jobs_claim");
+        var read = walk.GetProperty("Actual Rows").GetDouble() * walk.GetProperty("Actual Loops").GetDouble();
+        Assert.True(read <= 32, $"The claim read {read} entries of jobs_claim to take 32:{Environment.NewLine}{plan.RootElement}");
+        var claimed = nodes.First(n => n.GetProperty("Node Type").GetString() == "ModifyTable");
+        Assert.Equal(32, claimed.GetProperty("Actual Rows").GetDouble());
+        Assert.DoesNotContain(nodes, n => n.GetProperty("Node Type").GetString() == "Seq Scan" && n.GetProperty("Relation Name").GetString() == "jobs");
+    }
+
+    private async Task<JsonDocument> ExplainAsync(string sql, object[] parameters, bool analyze = false)
     {
         await using var connection = new NpgsqlConnection(_factory.ConnectionString);
         await connection.OpenAsync();
+
+        // An analyzed statement runs: in a transaction rolled back, so the table stays as the fixture made it.
+        await using var transaction = await connection.BeginTransactionAsync();
 #pragma warning disable CA2100 // A statement of the store under test.
-        await using var command = new NpgsqlCommand("EXPLAIN (FORMAT JSON) " + sql, connection);
+        await using var command = new NpgsqlCommand((analyze ? "EXPLAIN (ANALYZE, FORMAT JSON) " : "EXPLAIN (FORMAT JSON) ") + sql, connection, transaction);
 #pragma warning restore CA2100
         foreach (var value in parameters)
         {
@@ -117,7 +147,9 @@ public sealed class PostgresQueryPlanTests : IClassFixture<PostgresQueryPlanTest
             });
         }
 
-        return JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!);
+        var plan = JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!);
+        await transaction.RollbackAsync();
+        return plan;
     }
 
     private static IEnumerable<JsonElement> Nodes(JsonElement element)
