@@ -16,7 +16,7 @@ internal static class CliApp
         var parse = root.Parse(args);
         var configuration = new InvocationConfiguration
         {
-            Output = environment.Console.Profile.Out.Writer,
+            Output = environment.Terminal.Profile.Out.Writer,
             Error = environment.Error,
             // Our actions report user errors themselves; anything else is a bug and keeps its stack trace.
             EnableDefaultExceptionHandler = true,

@@ -69,8 +69,8 @@ internal static class JobCommands
                     CliFormat.Cell(CliFormat.Time(r.RunAt)), CliFormat.Cell(CliFormat.Time(r.FinishedAt)), CliFormat.Cell(string.Join(", ", r.Tags)));
             }
 
-            environment.Console.Write(table);
-            environment.Console.Write(new Text(records.Count == query.Limit
+            environment.Terminal.Write(table);
+            environment.Terminal.Write(new Text(records.Count == query.Limit
                 ? $"{records.Count} job(s); more may follow: --after {records[^1].Id}\n"
                 : $"{records.Count} job(s)\n"));
             return CliApp.Ok;
@@ -123,7 +123,7 @@ internal static class JobCommands
             Row("Result", CliFormat.IndentedJson(r.Result));
             Row("Error", r.LastError is null ? null : $"{r.LastError.Type}: {r.LastError.Message}");
             Row("Stack", r.LastError?.StackTrace);
-            environment.Console.Write(grid);
+            environment.Terminal.Write(grid);
             return CliApp.Ok;
         });
         return command;
@@ -143,7 +143,7 @@ internal static class JobCommands
             {
                 if (await session.Jobs.RequeueAsync(id, ct).ConfigureAwait(false))
                 {
-                    environment.Console.Write(new Text($"{id}: requeued\n"));
+                    environment.Terminal.Write(new Text($"{id}: requeued\n"));
                     continue;
                 }
 
@@ -172,10 +172,10 @@ internal static class JobCommands
                 switch (result)
                 {
                     case CancelResult.Cancelled:
-                        environment.Console.Write(new Text($"{id}: cancelled\n"));
+                        environment.Terminal.Write(new Text($"{id}: cancelled\n"));
                         break;
                     case CancelResult.CancellationRequested:
-                        environment.Console.Write(new Text($"{id}: running; cancellation requested\n"));
+                        environment.Terminal.Write(new Text($"{id}: running; cancellation requested\n"));
                         break;
                     case CancelResult.AlreadyFinished:
                         failed++;
@@ -220,20 +220,20 @@ internal static class JobCommands
             var what = before is null ? $"{matching} {purged} job(s)" : $"{matching} {purged} job(s) finished before {CliFormat.Time(before)}";
             if (matching == 0)
             {
-                environment.Console.Write(new Text($"Nothing to purge: {what}.\n"));
+                environment.Terminal.Write(new Text($"Nothing to purge: {what}.\n"));
                 return CliApp.Ok;
             }
 
             if (!parse.GetValue(yes))
             {
-                if (!environment.Console.Profile.Capabilities.Interactive)
+                if (!environment.Terminal.Profile.Capabilities.Interactive)
                 {
                     throw new CliUserException($"Purging {what} needs confirmation, and input is not a terminal: add --yes to purge without asking.");
                 }
 
-                if (!await environment.Console.ConfirmAsync($"Delete {Markup.Escape(what)} from {Markup.Escape(session.Description)}?", defaultValue: false, ct).ConfigureAwait(false))
+                if (!await environment.Terminal.ConfirmAsync($"Delete {Markup.Escape(what)} from {Markup.Escape(session.Description)}?", defaultValue: false, ct).ConfigureAwait(false))
                 {
-                    environment.Console.Write(new Text("Nothing purged.\n"));
+                    environment.Terminal.Write(new Text("Nothing purged.\n"));
                     return CliApp.Ok;
                 }
             }
@@ -250,7 +250,7 @@ internal static class JobCommands
                 }
             }
 
-            environment.Console.Write(new Text($"Purged {total} {purged} job(s).\n"));
+            environment.Terminal.Write(new Text($"Purged {total} {purged} job(s).\n"));
             return CliApp.Ok;
         });
         return command;

@@ -52,8 +52,8 @@ internal static class ScheduleCommands
                     CliFormat.Cell(s.Paused ? "paused" : "active"), CliFormat.Cell(CliFormat.Time(s.LastOccurrence)), CliFormat.Cell(s.Paused ? "-" : CliFormat.Time(i.NextOccurrence)));
             }
 
-            environment.Console.Write(table);
-            environment.Console.Write(new Text($"{list.Count} recurring job(s)\n"));
+            environment.Terminal.Write(table);
+            environment.Terminal.Write(new Text($"{list.Count} recurring job(s)\n"));
             return CliApp.Ok;
         });
         return command;
@@ -74,7 +74,7 @@ internal static class ScheduleCommands
                 throw new CliUserException($"No recurring job is named '{schedule}' in {session.Description} (taskrunner schedules list shows them).");
             }
 
-            environment.Console.Write(new Text($"{schedule}: {(paused ? "paused" : "resumed")}\n"));
+            environment.Terminal.Write(new Text($"{schedule}: {(paused ? "paused" : "resumed")}\n"));
             return CliApp.Ok;
         });
         return command;
@@ -105,7 +105,7 @@ internal static class ScheduleCommands
                     ?? throw new CliUserException($"The recurring job '{scheduleName}' was removed meanwhile.");
             }
 
-            environment.Console.Write(new Text($"{scheduleName}: triggered, job {id}\n"));
+            environment.Terminal.Write(new Text($"{scheduleName}: triggered, job {id}\n"));
             return CliApp.Ok;
         });
         return command;

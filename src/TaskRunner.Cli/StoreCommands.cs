@@ -33,11 +33,11 @@ internal static class StoreCommands
                     CliFormat.Cell($"{CliFormat.Time(n.LastHeartbeatAt)} ({CliFormat.Duration(now - n.LastHeartbeatAt)} ago)"));
             }
 
-            environment.Console.Write(table);
-            environment.Console.Write(new Text($"{nodes.Count} node(s)\n"));
+            environment.Terminal.Write(table);
+            environment.Terminal.Write(new Text($"{nodes.Count} node(s)\n"));
             foreach (var w in unserved)
             {
-                environment.Console.Write(new Text($"Unserved: {w.Count} pending '{w.JobName}' job(s) in queue '{w.Queue}': no registered node runs them.\n"));
+                environment.Terminal.Write(new Text($"Unserved: {w.Count} pending '{w.JobName}' job(s) in queue '{w.Queue}': no registered node runs them.\n"));
             }
 
             return CliApp.Ok;
@@ -85,7 +85,7 @@ internal static class StoreCommands
             }
 
             table.AddRow([new Text("(all)", new Style(decoration: Decoration.Bold)), .. States.Select(s => CliFormat.Cell(total[s])), CliFormat.Cell(total.Total)]);
-            environment.Console.Write(table);
+            environment.Terminal.Write(table);
             return CliApp.Ok;
         });
         return command;

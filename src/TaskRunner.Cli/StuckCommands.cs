@@ -47,7 +47,7 @@ internal static class StuckCommands
 
             if (stuck.Count == 0)
             {
-                environment.Console.Write(new Text($"No stuck jobs: none running longer than {CliFormat.Duration(limit)}, no expired lease.\n"));
+                environment.Terminal.Write(new Text($"No stuck jobs: none running longer than {CliFormat.Duration(limit)}, no expired lease.\n"));
                 return CliApp.Ok;
             }
 
@@ -59,17 +59,17 @@ internal static class StuckCommands
                     CliFormat.Cell(string.Create(CultureInfo.InvariantCulture, $"{job.Attempts}/{job.MaxAttempts}")), CliFormat.Cell(reason));
             }
 
-            environment.Console.Write(table);
+            environment.Terminal.Write(table);
             var expired = stuck.Where(s => s.Job.LeaseExpiresAt < now).Select(s => s.Job.Id.ToString()).ToList();
             var slow = stuck.Where(s => !(s.Job.LeaseExpiresAt < now)).Select(s => s.Job.Id.ToString()).ToList();
             if (expired.Count > 0)
             {
-                environment.Console.Write(new Text($"{expired.Count} job(s) with an expired lease: their worker stopped. Give them back to the queue (or dead-letter those on their last attempt):\n  taskrunner recover\n"));
+                environment.Terminal.Write(new Text($"{expired.Count} job(s) with an expired lease: their worker stopped. Give them back to the queue (or dead-letter those on their last attempt):\n  taskrunner recover\n"));
             }
 
             if (slow.Count > 0)
             {
-                environment.Console.Write(new Text($"{slow.Count} job(s) still heartbeating: their worker is alive. Ask them to stop, if they hang:\n  taskrunner jobs cancel {string.Join(' ', slow)}\n"));
+                environment.Terminal.Write(new Text($"{slow.Count} job(s) still heartbeating: their worker is alive. Ask them to stop, if they hang:\n  taskrunner jobs cancel {string.Join(' ', slow)}\n"));
             }
 
             return CliApp.Ok;
@@ -95,7 +95,7 @@ internal static class StuckCommands
                 }
             }
 
-            environment.Console.Write(new Text($"Recovered expired leases: {requeued} requeued, {deadLettered} dead-lettered.\n"));
+            environment.Terminal.Write(new Text($"Recovered expired leases: {requeued} requeued, {deadLettered} dead-lettered.\n"));
             return CliApp.Ok;
         });
         return command;
