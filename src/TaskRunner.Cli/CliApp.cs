@@ -30,6 +30,7 @@ internal static class CliApp
         var root = new RootCommand("Inspect and repair a TaskRunner store (a SQLite file or a PostgreSQL database): jobs, stuck work, schedules, nodes, counts.");
         root.Options.Add(store.Sqlite);
         root.Options.Add(store.Postgres);
+        root.Options.Add(store.Schema);
         root.Subcommands.Add(JobCommands.Create(store, environment));
         root.Subcommands.Add(StuckCommands.CreateStuck(store, environment));
         root.Subcommands.Add(StuckCommands.CreateRecover(store, environment));

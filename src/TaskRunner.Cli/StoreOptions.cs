@@ -19,6 +19,13 @@ internal sealed class StoreOptions
         HelpName = "connection",
     };
 
+    public Option<string?> Schema { get; } = new("--schema")
+    {
+        Description = $"The PostgreSQL schema of the store (default {TaskRunner.Postgres.PostgresStoreOptions.DefaultSchema}).",
+        Recursive = true,
+        HelpName = "name",
+    };
+
     public Task<StoreSession> OpenAsync(ParseResult parse, CliEnvironment environment, Action<ITaskRunnerBuilder>? configure, CancellationToken cancellationToken) =>
-        StoreSession.OpenAsync(parse.GetValue(Sqlite), parse.GetValue(Postgres), environment, configure, cancellationToken);
+        StoreSession.OpenAsync(parse.GetValue(Sqlite), parse.GetValue(Postgres), parse.GetValue(Schema), environment, configure, cancellationToken);
 }

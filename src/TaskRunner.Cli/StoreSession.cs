@@ -37,11 +37,12 @@ internal sealed class StoreSession : IAsyncDisposable
     /// <summary>Opens the store named by <c>--sqlite</c>/<c>--postgres</c>, or else by the environment variables.</summary>
     /// <param name="sqlite">The <c>--sqlite</c> value.</param>
     /// <param name="postgres">The <c>--postgres</c> value.</param>
+    /// <param name="schema">The <c>--schema</c> value (PostgreSQL only).</param>
     /// <param name="environment">The run's environment.</param>
     /// <param name="configure">More registrations (a job declaration for a trigger).</param>
     /// <param name="cancellationToken">Cancels the initialization.</param>
     /// <exception cref="CliUserException">No store, two stores, a missing file or a malformed connection string.</exception>
-    public static async Task<StoreSession> OpenAsync(string? sqlite, string? postgres, CliEnvironment environment,
+    public static async Task<StoreSession> OpenAsync(string? sqlite, string? postgres, string? schema, CliEnvironment environment,
         Action<ITaskRunnerBuilder>? configure, CancellationToken cancellationToken)
     {
         if (sqlite is null && postgres is null)
@@ -53,6 +54,11 @@ internal sealed class StoreSession : IAsyncDisposable
         if (sqlite is not null && postgres is not null)
         {
             throw new CliUserException($"Both a SQLite file and a PostgreSQL connection were given: name one store, with --sqlite or --postgres (or one of {SqliteVariable}, {PostgresVariable}).");
+        }
+
+        if (schema is not null && postgres is null)
+        {
+            throw new CliUserException($"--schema '{schema}' applies to a PostgreSQL store only; a SQLite file has no schemas.");
         }
 
         var services = new ServiceCollection();
@@ -87,10 +93,10 @@ internal sealed class StoreSession : IAsyncDisposable
                 throw new CliUserException($"--postgres is not a valid PostgreSQL connection string ({ex.Message}): use the form \"Host=...;Username=...;Password=...;Database=...\".");
             }
 
-            description = $"PostgreSQL {connection.Host}:{connection.Port}/{connection.Database}";
+            description = $"PostgreSQL {connection.Host}:{connection.Port}/{connection.Database} schema {schema ?? PostgresStoreOptions.DefaultSchema}";
             services.AddTaskRunner(b =>
             {
-                b.UsePostgres(postgres);
+                b.UsePostgres(postgres, o => o.Schema = schema ?? PostgresStoreOptions.DefaultSchema);
                 configure?.Invoke(b);
             });
         }
