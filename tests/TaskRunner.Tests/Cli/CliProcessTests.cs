@@ -10,7 +10,7 @@ public sealed class CliProcessTests
     {
         await using var store = await CliStore.CreateAsync();
 
-        var stats = await RunAsync("jobs", "list", "--state", "Pending", "--json", "--sqlite", store.Path);
+        var stats = await RunAsync(["jobs", "list", "--state", "Pending", "--json", .. store.StoreArguments]);
         Assert.True(stats.ExitCode == 0, stats.Error);
         Assert.Contains($"\"id\": {store.Pending}", stats.Output, StringComparison.Ordinal);
 
@@ -18,7 +18,7 @@ public sealed class CliProcessTests
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("schedules", help.Output, StringComparison.Ordinal);
 
-        var bad = await RunAsync("jobs", "show", "nope", "--sqlite", store.Path);
+        var bad = await RunAsync(["jobs", "show", "nope", .. store.StoreArguments]);
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("'nope' is not a job id", bad.Error, StringComparison.Ordinal);
     }

@@ -2,11 +2,13 @@ using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Spectre.Console.Testing;
 using TaskRunner.Cli;
+using TaskRunner.Tests.Contracts;
+using TaskRunner.Tests.Postgres;
 using TaskRunner.Tests.Sqlite;
 
 namespace TaskRunner.Tests.Cli;
 
-/// <summary>A real SQLite file holding a job in every state, a job stuck behind an expired lease, one running long on a
+/// <summary>A real SQLite file (or PostgreSQL schema) holding a job in every state, a job stuck behind an expired lease, one running long on a
 /// live lease, hostile values, a schedule and a node, all written through the store contracts at a fixed instant; and a
 /// way to run the tool's commands in-process against it on a fake clock at that instant.</summary>
 internal sealed class CliStore : IAsyncDisposable
@@ -18,13 +20,20 @@ internal sealed class CliStore : IAsyncDisposable
     public const string HostileTag = "[link=https://attacker.example]click[/]";
     public const string HostileMessage = "boom \u001b[31mred[/] [bold]";
 
-    private readonly SqliteStoreFactory _factory = new();
+    private readonly IStoreFactory _factory;
 
-    private CliStore()
+    private CliStore(IStoreFactory factory) => _factory = factory;
+
+    /// <summary>The SQLite file's path (SQLite stores only).</summary>
+    public string Path => ((SqliteStoreFactory)_factory).Path;
+
+    /// <summary>The options that name this store on a command line.</summary>
+    public string[] StoreArguments => _factory switch
     {
-    }
-
-    public string Path => _factory.Path;
+        SqliteStoreFactory sqlite => ["--sqlite", sqlite.Path],
+        PostgresStoreFactory postgres => ["--postgres", postgres.ConnectionString, "--schema", postgres.Schema],
+        _ => throw new NotSupportedException(_factory.GetType().Name),
+    };
 
     public IJobStore Store => _factory.JobStore;
 
@@ -41,9 +50,11 @@ internal sealed class CliStore : IAsyncDisposable
     public JobId DeadLettered { get; private set; }
     public JobId Cancelled { get; private set; }
 
-    public static async Task<CliStore> CreateAsync()
+    public static Task<CliStore> CreateAsync() => CreateAsync(new SqliteStoreFactory());
+
+    public static async Task<CliStore> CreateAsync(IStoreFactory factory)
     {
-        var store = new CliStore();
+        var store = new CliStore(factory);
         await store._factory.InitializeAsync();
         await store.SeedAsync();
         return store;
@@ -55,7 +66,7 @@ internal sealed class CliStore : IAsyncDisposable
     {
         var error = new StringWriter();
         var environment = new CliEnvironment(console, error, _ => null, Time);
-        var exit = await CliApp.RunAsync([.. args, "--sqlite", Path], environment);
+        var exit = await CliApp.RunAsync([.. args, .. StoreArguments], environment);
         return new CliResult(exit, console.Output, error.ToString());
     }
 
