@@ -34,8 +34,7 @@ internal static partial class ApiEndpoints
             return BadQuery("queue", queue, "a queue name is not empty");
         }
 
-        var names = new SortedSet<string>(StringComparer.Ordinal) { JobOptions.DefaultQueue };
-        names.UnionWith(services.GetRequiredService<IOptions<TaskRunnerOptions>>().Value.Queues.Keys);
+        var names = ConfiguredQueues(services.GetRequiredService<IOptions<TaskRunnerOptions>>().Value);
         if (queue is not null)
         {
             names.Add(queue);
@@ -193,8 +192,7 @@ internal static partial class ApiEndpoints
         var options = context.RequestServices.GetRequiredService<IOptions<TaskRunnerOptions>>().Value;
         var control = context.RequestServices.GetService<IQueueControl>();
         var queues = new List<ApiQueue>();
-        var names = new SortedSet<string>(options.Queues.Keys, StringComparer.Ordinal) { JobOptions.DefaultQueue };
-        foreach (var name in names)
+        foreach (var name in ConfiguredQueues(options))
         {
             var concurrency = options.Queues.TryGetValue(name, out var q) ? q.Concurrency : new QueueOptions(name).Concurrency;
             queues.Add(new ApiQueue(name, concurrency, QueuePaused(control, name)));
@@ -218,6 +216,10 @@ internal static partial class ApiEndpoints
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         return Ok(await services.GetRequiredService<ILockStore>().ListAsync(now, context.RequestAborted).ConfigureAwait(false));
     }
+
+    /// <summary>The queues a worker of these options serves: the configured ones, or <c>default</c> when none is (as the runner decides).</summary>
+    private static SortedSet<string> ConfiguredQueues(TaskRunnerOptions options) =>
+        options.Queues.Count > 0 ? new(options.Queues.Keys, StringComparer.Ordinal) : new(StringComparer.Ordinal) { JobOptions.DefaultQueue };
 
     private static bool? QueuePaused(IQueueControl? control, string queue)
     {

@@ -30,7 +30,7 @@ internal sealed class ApiGuardFilter(TaskRunnerApiOptions options) : IEndpointFi
         if (options.ReadOnly)
         {
             return new(ApiEndpoints.Problem(StatusCodes.Status403Forbidden, "The TaskRunner API is read-only",
-                "This API serves reads only (TaskRunnerApiOptions.ReadOnly); actions are refused."));
+                "This API is read-only (TaskRunnerApiOptions.ReadOnly): it serves reads, and refuses actions."));
         }
 
         // A browser marks a request another site makes; a cross-site form cannot set a custom header, and a cross-site script

@@ -80,12 +80,12 @@ public sealed class ApiActionTests
             "payload of job 'work' cannot be read as TaskRunner.Tests.Support.Work", "key");
         AssertProblem(await server.PostAsync("/api/jobs", """{"name":"work"}"""), HttpStatusCode.BadRequest, "payload of job 'work'");
         AssertProblem(await server.PostAsync("/api/jobs", """{"name":"work","payload":"""), HttpStatusCode.BadRequest, "cannot be read as an enqueue request");
-        AssertProblem(await server.PostAsync("/api/jobs", """{"name":"work","payload":{"key":"k"},"options":{"queue":""}}"""), HttpStatusCode.BadRequest, "queue");
+        AssertProblem(await server.PostAsync("/api/jobs", """{"name":"work","payload":{"key":"k"},"options":{"queue":""}}"""), HttpStatusCode.BadRequest, "Queue name ''");
 
         using var form = new HttpRequestMessage(HttpMethod.Post, "/api/jobs") { Content = new StringContent("name=work", Encoding.UTF8, "text/plain") };
         form.Headers.Add("X-TaskRunner-Action", "1");
         using var formResponse = await server.Client.SendAsync(form);
-        AssertProblem((formResponse.StatusCode, await BodyAsync(formResponse)), HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, formResponse.StatusCode); // routing: the endpoint accepts only JSON
         Assert.Equal(1, (await server.Jobs.CountAsync()).Total);
     }
 

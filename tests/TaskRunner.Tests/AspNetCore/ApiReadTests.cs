@@ -134,7 +134,7 @@ public sealed class ApiReadTests
         await server.Store.CreateBatchAsync(new NewBatch
         {
             Id = batch,
-            Jobs = [.. Enumerable.Range(0, 3).Select(i => new NewJob { Name = "import", Queue = "held", RunAt = T0, Payload = Encoding.UTF8.GetBytes($$"""{"row":{{i}}}"""), Tags = ["import"] })],
+            Jobs = [.. Enumerable.Range(0, 3).Select(i => new NewJob { Name = "import", Queue = "held", BatchId = batch, RunAt = T0, Payload = Encoding.UTF8.GetBytes($$"""{"row":{{i}}}"""), Tags = ["import"] })],
         }, T0.AddMinutes(10));
 
         async Task<long[]> Ids(string query)

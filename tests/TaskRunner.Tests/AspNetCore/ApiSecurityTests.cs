@@ -88,7 +88,13 @@ public sealed class ApiSecurityTests
             Content = new FormUrlEncodedContent([new("name", "work")]),
         };
         using var formResponse = await server.Client.SendAsync(form);
-        AssertProblem((formResponse.StatusCode, await BodyAsync(formResponse)), HttpStatusCode.Forbidden, "same site");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, formResponse.StatusCode); // routing: the enqueue accepts only JSON
+        using var formCancel = new HttpRequestMessage(HttpMethod.Post, $"/api/jobs/{ids[JobState.Pending]}/cancel")
+        {
+            Content = new FormUrlEncodedContent([new("confirm", "yes")]),
+        };
+        using var formCancelResponse = await server.Client.SendAsync(formCancel);
+        AssertProblem((formCancelResponse.StatusCode, await BodyAsync(formCancelResponse)), HttpStatusCode.Forbidden, "same site");
 
         // A browser's own mark of another site's request wins even if a header got through.
         using var crossSite = new HttpRequestMessage(HttpMethod.Post, $"/api/jobs/{ids[JobState.Pending]}/cancel");

@@ -70,6 +70,7 @@ internal sealed class ApiServer : IAsyncDisposable
             .UseSqlite(files.Path)
             .AddJob<WorkHandler, Work>("work")
             .AddJob<ResizeHandler, Resize>("resize-image")
+            .AddQueue("default")
             .AddQueue("mail")
             .AddRecurring("nightly-report", "0 3 * * *", new Work("nightly"), o => o.JobName = "work"));
         var app = builder.Build();
