@@ -175,4 +175,20 @@ public sealed class ApiActionTests
 
         AssertProblem(await server.PostAsync("/api/queues/held/pause"), HttpStatusCode.NotFound, "held");
     }
+
+    [Fact]
+    public async Task A_host_without_workers_enqueues_and_reads_but_has_no_queue_to_pause()
+    {
+        await using var server = await ApiServer.StartAsync(worker: false);
+
+        var (status, body) = await server.PostAsync("/api/jobs", """{"name":"work","payload":{"key":"from-client"}}""");
+        Assert.Equal(HttpStatusCode.Created, status);
+        var (_, job) = await server.GetAsync($"/api/jobs/{body.GetProperty("id").GetInt64()}");
+        Assert.Equal("Pending", job.GetProperty("state").GetString()); // nobody here runs it
+        var (_, queues) = await server.GetAsync("/api/queues");
+        Assert.All(queues.EnumerateArray(), q => Assert.Equal(JsonValueKind.Null, q.GetProperty("paused").ValueKind));
+        var (_, nodes) = await server.GetAsync("/api/nodes");
+        Assert.Empty(nodes.EnumerateArray());
+        AssertProblem(await server.PostAsync("/api/queues/mail/pause"), HttpStatusCode.NotFound, "runs no workers");
+    }
 }

@@ -53,7 +53,9 @@ internal sealed class ApiServer : IAsyncDisposable
 
     public RecordingLoggerProvider Logs { get; private init; } = null!;
 
-    public static async Task<ApiServer> StartAsync(Action<TaskRunnerApiOptions>? configure = null)
+    /// <param name="configure">The API's options.</param>
+    /// <param name="worker">Whether this host runs jobs (<c>AddTaskRunnerWorker</c>) or only enqueues and watches (<c>AddTaskRunner</c>).</param>
+    public static async Task<ApiServer> StartAsync(Action<TaskRunnerApiOptions>? configure = null, bool worker = true)
     {
         var files = new SqliteStoreFactory();
         var time = new FakeTimeProvider(T0);
@@ -66,13 +68,22 @@ internal sealed class ApiServer : IAsyncDisposable
         builder.Services.AddOpenApi();
         builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
         builder.Services.AddAuthorization(o => o.AddPolicy("operators", p => p.RequireAuthenticatedUser()));
-        builder.Services.AddTaskRunnerWorker(b => b
+        Action<ITaskRunnerBuilder> taskRunner = b => b
             .UseSqlite(files.Path)
             .AddJob<WorkHandler, Work>("work")
             .AddJob<ResizeHandler, Resize>("resize-image")
             .AddQueue("default")
             .AddQueue("mail")
-            .AddRecurring("nightly-report", "0 3 * * *", new Work("nightly"), o => o.JobName = "work"));
+            .AddRecurring("nightly-report", "0 3 * * *", new Work("nightly"), o => o.JobName = "work");
+        if (worker)
+        {
+            builder.Services.AddTaskRunnerWorker(taskRunner);
+        }
+        else
+        {
+            builder.Services.AddTaskRunner(taskRunner);
+        }
+
         var app = builder.Build();
         var server = new ApiServer(app, files) { Logs = logs, Time = time };
         app.Use((context, next) =>
