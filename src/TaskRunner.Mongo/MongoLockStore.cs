@@ -88,4 +88,15 @@ internal sealed class MongoLockStore : ILockStore
             async ct => (await _database.Locks.UpdateOneAsync(HeldFilter(name, fencingToken), ReleaseUpdate(), cancellationToken: ct).ConfigureAwait(false)).MatchedCount > 0,
             cancellationToken);
     }
+
+    /// <summary>Held: an owner and an expiry after <paramref name="now"/> (released documents have a null owner and expiry 0).
+    /// Sorted by <c>_id</c> with the default (binary) collation, so the order is ordinal like the other backends'.</summary>
+    public ValueTask<IReadOnlyList<LockLease>> ListAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        _database.RunAsync(async ct =>
+        {
+            var filter = Builders<BsonDocument>.Filter.Ne(F.LockOwner, BsonNull.Value) & Builders<BsonDocument>.Filter.Gt(F.LockExpiresAt, now.UtcTicks);
+            var documents = await _database.Locks.Find(filter).Sort(Builders<BsonDocument>.Sort.Ascending(F.Id)).ToListAsync(ct).ConfigureAwait(false);
+            return (IReadOnlyList<LockLease>)documents.ConvertAll(d => new LockLease(
+                d[F.Id].AsString, d[F.LockOwner].AsString, d[F.LockToken].ToInt64(), new DateTimeOffset(d[F.LockExpiresAt].ToInt64(), TimeSpan.Zero)));
+        }, cancellationToken);
 }

@@ -8,8 +8,14 @@ namespace TaskRunner.Postgres;
 internal sealed class PostgresLockStore : ILockStore
 {
     private readonly PostgresDatabase _database;
+    private readonly string _list;
 
-    public PostgresLockStore(PostgresDatabase database) => _database = database;
+    public PostgresLockStore(PostgresDatabase database)
+    {
+        _database = database;
+        // Released rows have a null owner and expires_at 0; expired ones keep their row until taken over.
+        _list = $"SELECT name, owner, token, expires_at FROM \"{database.Sql.Schema}\".locks WHERE owner IS NOT NULL AND expires_at > $1 ORDER BY name COLLATE \"C\"";
+    }
 
     public ValueTask<LockLease?> TryAcquireAsync(string name, string owner, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
@@ -46,4 +52,20 @@ internal sealed class PostgresLockStore : ILockStore
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
         }, cancellationToken);
     }
+
+    public ValueTask<IReadOnlyList<LockLease>> ListAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        _database.RunAsync((now, sql: _list), static async (connection, state, ct) =>
+        {
+            var command = Command(connection, state.sql, V.Ticks(state.now));
+            await using var commandScope = command.ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            var held = new List<LockLease>();
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                held.Add(new LockLease(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero)));
+            }
+
+            return (IReadOnlyList<LockLease>)held;
+        }, cancellationToken);
 }

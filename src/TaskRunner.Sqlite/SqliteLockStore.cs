@@ -16,6 +16,10 @@ internal sealed class SqliteLockStore : ILockStore
     private const string ReleaseSql =
         "UPDATE locks SET owner = NULL, expires_at = 0 WHERE name = @name AND token = @token AND owner IS NOT NULL";
 
+    // Released rows have a null owner and expires_at 0; expired ones are still in the row until taken over.
+    private const string ListSql =
+        "SELECT name, owner, token, expires_at FROM locks WHERE owner IS NOT NULL AND expires_at > @now ORDER BY name COLLATE BINARY";
+
     private readonly SqliteDatabase _database;
 
     public SqliteLockStore(SqliteDatabase database) => _database = database;
@@ -62,4 +66,19 @@ internal sealed class SqliteLockStore : ILockStore
             return command.ExecuteNonQuery() > 0;
         }, cancellationToken);
     }
+
+    public ValueTask<IReadOnlyList<LockLease>> ListAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync(now, static (session, now) =>
+        {
+            var command = session.Command(ListSql, "@now");
+            command.Set(0, SqliteValues.Ticks(now));
+            using var reader = command.ExecuteReader();
+            var held = new List<LockLease>();
+            while (reader.Read())
+            {
+                held.Add(new LockLease(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), SqliteValues.Instant(reader, 3)));
+            }
+
+            return (IReadOnlyList<LockLease>)held;
+        }, cancellationToken);
 }

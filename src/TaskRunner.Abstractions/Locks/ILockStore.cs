@@ -18,4 +18,9 @@ public interface ILockStore
     /// <summary>Frees the lock if still held under <paramref name="fencingToken"/>; the name keeps its token history.</summary>
     /// <returns>Whether it was still held.</returns>
     ValueTask<bool> ReleaseAsync(string name, long fencingToken, CancellationToken cancellationToken = default);
+
+    /// <summary>The locks held at <paramref name="now"/> (taken, not released, lease not expired), ordered by name
+    /// (ordinal): for operators and dashboards. A snapshot: a lock may be released or taken over right after.</summary>
+    /// <returns>Each held lock's name, owner, fencing token and expiry.</returns>
+    ValueTask<IReadOnlyList<LockLease>> ListAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 }

@@ -56,6 +56,24 @@ internal sealed class InMemoryLockStore : ILockStore
         }
     }
 
+    public ValueTask<IReadOnlyList<LockLease>> ListAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var held = new List<LockLease>();
+            foreach (var (name, holder) in _locks)
+            {
+                if (holder.Held && holder.ExpiresAt > now)
+                {
+                    held.Add(new LockLease(name, holder.Owner, holder.Token, holder.ExpiresAt));
+                }
+            }
+
+            held.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            return new(held);
+        }
+    }
+
     private sealed class Holder
     {
         public bool Held { get; set; }

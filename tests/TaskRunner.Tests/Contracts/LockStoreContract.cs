@@ -126,4 +126,28 @@ public abstract class LockStoreContract<TFactory> : StoreContract<TFactory>
 
         Assert.Single(leases, l => l is not null);
     }
+
+    [Fact]
+    public async Task List_returns_only_held_unexpired_locks_in_name_order_with_owner_token_and_expiry()
+    {
+        Assert.Empty(await Store.ListAsync(T0));
+        var b = (await Store.TryAcquireAsync("b-lock", "node-b", T0, T0 + Ttl))!.Value;
+        var a = (await Store.TryAcquireAsync("a-lock", "node-a", T0, T0 + TimeSpan.FromSeconds(2)))!.Value;
+        var released = (await Store.TryAcquireAsync("c-released", "node-c", T0, T0 + Ttl))!.Value;
+        Assert.True(await Store.ReleaseAsync("c-released", released.FencingToken));
+        Assert.True(await Store.TryRenewAsync("b-lock", b.FencingToken, T0, T0 + Ttl + Ttl));
+
+        var held = await Store.ListAsync(T0.AddSeconds(1));
+
+        Assert.Equal([a, b with { ExpiresAt = T0 + Ttl + Ttl }], held);
+
+        // Expired at its expiry instant ("at or before now"), as acquire decides.
+        Assert.Equal(["b-lock"], (await Store.ListAsync(T0.AddSeconds(2))).Select(l => l.Name));
+
+        // A take-over shows the new holder and its greater token.
+        var taken = (await Store.TryAcquireAsync("a-lock", "node-z", T0.AddSeconds(3), T0.AddSeconds(3) + Ttl))!.Value;
+        var after = await Store.ListAsync(T0.AddSeconds(3));
+        Assert.Equal([taken, b with { ExpiresAt = T0 + Ttl + Ttl }], after);
+        Assert.True(taken.FencingToken > a.FencingToken);
+    }
 }
