@@ -27,7 +27,7 @@ internal static class CliApp
     internal static RootCommand BuildCommand(CliEnvironment environment)
     {
         var store = new StoreOptions();
-        var root = new RootCommand("Inspect and repair a TaskRunner store (a SQLite file or a PostgreSQL database): jobs, stuck work, schedules, nodes, counts.");
+        var root = new RootCommand("Inspect and repair a TaskRunner store (a SQLite file or a PostgreSQL database): jobs, stuck work, schedules, nodes, locks, counts.");
         root.Options.Add(store.Sqlite);
         root.Options.Add(store.Postgres);
         root.Options.Add(store.Schema);
@@ -36,6 +36,7 @@ internal static class CliApp
         root.Subcommands.Add(StuckCommands.CreateRecover(store, environment));
         root.Subcommands.Add(ScheduleCommands.Create(store, environment));
         root.Subcommands.Add(StoreCommands.CreateNodes(store, environment));
+        root.Subcommands.Add(StoreCommands.CreateLocks(store, environment));
         root.Subcommands.Add(StoreCommands.CreateStats(store, environment));
         return root;
     }

@@ -4,7 +4,8 @@ using Spectre.Console;
 
 namespace TaskRunner.Cli;
 
-/// <summary><c>nodes</c> and <c>stats</c>: who works on the store, and how much work it holds.</summary>
+/// <summary><c>nodes</c>, <c>locks</c> and <c>stats</c>: who works on the store, what it holds locked, and how much work it
+/// holds.</summary>
 internal static class StoreCommands
 {
     private static readonly JobState[] States = Enum.GetValues<JobState>();
@@ -40,6 +41,34 @@ internal static class StoreCommands
                 environment.Terminal.Write(new Text($"Unserved: {w.Count} pending '{w.JobName}' job(s) in queue '{w.Queue}': no registered node runs them.\n"));
             }
 
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    public static Command CreateLocks(StoreOptions store, CliEnvironment environment)
+    {
+        var json = JobCommands.JsonOption();
+        var command = new Command("locks", "List the distributed locks held now: name, owner, fencing token and expiry.") { json };
+        command.SetStoreAction(store, environment, async (parse, session, ct) =>
+        {
+            var now = environment.Time.GetUtcNow();
+            var locks = await session.Locks.ListAsync(now, ct).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                environment.WriteRaw(JsonSerializer.Serialize(locks, CliFormat.Json));
+                return CliApp.Ok;
+            }
+
+            var table = CliFormat.NewTable("Lock", "Owner", "Token", "Expires");
+            foreach (var held in locks)
+            {
+                table.AddRow(CliFormat.Cell(held.Name), CliFormat.Cell(held.Owner), CliFormat.Cell(held.FencingToken),
+                    CliFormat.Cell($"{CliFormat.Time(held.ExpiresAt)} (in {CliFormat.Duration(held.ExpiresAt - now)})"));
+            }
+
+            environment.Terminal.Write(table);
+            environment.Terminal.Write(new Text($"{locks.Count} lock(s) held\n"));
             return CliApp.Ok;
         });
         return command;

@@ -34,6 +34,8 @@ internal sealed class StoreSession : IAsyncDisposable
 
     public INodeRegistry Nodes => _services.GetRequiredService<INodeRegistry>();
 
+    public ILockStore Locks => _services.GetRequiredService<ILockStore>();
+
     /// <summary>Opens the store named by <c>--sqlite</c>/<c>--postgres</c>, or else by the environment variables.</summary>
     /// <param name="sqlite">The <c>--sqlite</c> value.</param>
     /// <param name="postgres">The <c>--postgres</c> value.</param>

@@ -244,6 +244,28 @@ public sealed class CliCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Locks_lists_the_held_locks_with_owner_token_and_expiry_and_leaves_out_expired_ones()
+    {
+        var held = await _store.Locks.TryAcquireAsync("nightly-import", "worker-1", CliStore.Now.AddMinutes(-1), CliStore.Now.AddMinutes(4));
+        await _store.Locks.TryAcquireAsync(CliStore.HostileName, "worker-2", CliStore.Now.AddMinutes(-1), CliStore.Now.AddMinutes(1));
+        await _store.Locks.TryAcquireAsync("expired", "worker-3", CliStore.Now.AddMinutes(-10), CliStore.Now.AddMinutes(-5));
+
+        var result = await _store.RunAsync("locks");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("nightly-import", result.Output, StringComparison.Ordinal);
+        Assert.Contains("worker-1", result.Output, StringComparison.Ordinal);
+        Assert.Contains(CliStore.HostileName, result.Output, StringComparison.Ordinal); // printed as text, not markup
+        Assert.DoesNotContain("expired", result.Output, StringComparison.Ordinal);
+        Assert.Contains("2 lock(s) held", result.Output, StringComparison.Ordinal);
+
+        var json = await _store.RunAsync("locks", "--json");
+        using var document = JsonDocument.Parse(json.Output);
+        var first = document.RootElement.EnumerateArray().Single(e => e.GetProperty("name").GetString() == "nightly-import");
+        Assert.Equal(held!.Value.FencingToken, first.GetProperty("fencingToken").GetInt64());
+        Assert.Equal("worker-1", first.GetProperty("owner").GetString());
+    }
+
+    [Fact]
     public async Task Stats_counts_by_state_in_total_and_per_queue()
     {
         var result = await _store.RunAsync("stats", "--queue", "reports", "--json");

@@ -39,6 +39,8 @@ internal sealed class CliStore : IAsyncDisposable
 
     public IScheduleStore Schedules => _factory.ScheduleStore;
 
+    public ILockStore Locks => _factory.LockStore;
+
     public FakeTimeProvider Time { get; } = new(Now);
 
     public JobId Pending { get; private set; }
