@@ -111,6 +111,10 @@ public sealed class QueueDepthTests
         host.Wake();
 
         await host.Events.WaitFor(e => e.Kind == JobEventKind.Succeeded);
-        Assert.Contains(strategy.Outcomes, o => o.QueueDepth == 5);
+
+        // The strategy hears of the poll after it claimed, while the claimed job may already have run: wait for it.
+        Assert.True(
+            SpinWait.SpinUntil(() => strategy.Outcomes.Any(o => o.QueueDepth == 5), TimeSpan.FromSeconds(10)),
+            $"the poll after the count should tell the strategy a depth of 5; it was told {string.Join(", ", strategy.Outcomes.Select(o => o.QueueDepth))}");
     }
 }
