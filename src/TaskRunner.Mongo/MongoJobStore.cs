@@ -93,7 +93,7 @@ internal sealed partial class MongoJobStore : IJobStore, IJobStoreNotifications
                 }
             }
 
-            return lost is null && cancel is null ? HeartbeatResult.AllHeld : new HeartbeatResult { Lost = lost ?? [], CancellationRequested = cancel ?? [] };
+            return HeartbeatResult.Of(lost, cancel);
         }, cancellationToken);
     }
 

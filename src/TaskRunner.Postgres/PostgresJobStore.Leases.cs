@@ -44,18 +44,7 @@ internal sealed partial class PostgresJobStore
                 }
             }
 
-            List<JobId>? lost = null;
-            foreach (var lease in state.leases)
-            {
-                if (!held.Contains(lease.Id.Value))
-                {
-                    (lost ??= []).Add(lease.Id);
-                }
-            }
-
-            return lost is null && cancel is null
-                ? HeartbeatResult.AllHeld
-                : new HeartbeatResult { Lost = lost ?? [], CancellationRequested = cancel ?? [] };
+            return HeartbeatResult.Of(state.leases, held, cancel);
         }, cancellationToken);
     }
 

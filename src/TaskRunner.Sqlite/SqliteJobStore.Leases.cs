@@ -28,7 +28,6 @@ internal sealed partial class SqliteJobStore
 
             command.Set(1, leases.Append(']').ToString());
             var held = new HashSet<long>(state.leases.Count);
-            List<JobId>? lost = null;
             List<JobId>? cancel = null;
             using (var reader = command.ExecuteReader())
             {
@@ -42,17 +41,7 @@ internal sealed partial class SqliteJobStore
                 }
             }
 
-            foreach (var lease in state.leases)
-            {
-                if (!held.Contains(lease.Id.Value))
-                {
-                    (lost ??= []).Add(lease.Id);
-                }
-            }
-
-            return lost is null && cancel is null
-                ? HeartbeatResult.AllHeld
-                : new HeartbeatResult { Lost = lost ?? [], CancellationRequested = cancel ?? [] };
+            return HeartbeatResult.Of(state.leases, held, cancel);
         }, cancellationToken);
     }
 

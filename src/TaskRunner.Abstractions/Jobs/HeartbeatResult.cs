@@ -11,4 +11,29 @@ public sealed class HeartbeatResult
 
     /// <summary>Held jobs whose cancellation was requested: fire their tokens.</summary>
     public IReadOnlyList<JobId> CancellationRequested { get; init; } = [];
+
+    /// <summary>The result of a heartbeat that found <paramref name="lost"/> and <paramref name="cancellationRequested"/>
+    /// (<see langword="null"/> for none): <see cref="AllHeld"/> when both are empty, so the common case allocates nothing.</summary>
+    public static HeartbeatResult Of(IReadOnlyList<JobId>? lost, IReadOnlyList<JobId>? cancellationRequested) =>
+        lost is not { Count: > 0 } && cancellationRequested is not { Count: > 0 }
+            ? AllHeld
+            : new HeartbeatResult { Lost = lost ?? [], CancellationRequested = cancellationRequested ?? [] };
+
+    /// <summary>The result of a heartbeat whose store statement renewed the leases with ids in <paramref name="held"/>: every
+    /// other lease of <paramref name="leases"/> is lost.</summary>
+    public static HeartbeatResult Of(IReadOnlyList<JobLease> leases, IReadOnlySet<long> held, IReadOnlyList<JobId>? cancellationRequested)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        ArgumentNullException.ThrowIfNull(held);
+        List<JobId>? lost = null;
+        foreach (var lease in leases)
+        {
+            if (!held.Contains(lease.Id.Value))
+            {
+                (lost ??= []).Add(lease.Id);
+            }
+        }
+
+        return Of(lost, cancellationRequested);
+    }
 }

@@ -28,9 +28,7 @@ internal sealed partial class InMemoryJobStore
             }
         }
 
-        return new(lost is null && cancel is null
-            ? HeartbeatResult.AllHeld
-            : new HeartbeatResult { Lost = lost ?? [], CancellationRequested = cancel ?? [] });
+        return new(HeartbeatResult.Of(lost, cancel));
     }
 
     public ValueTask<IReadOnlyList<JobId>> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken = default)
