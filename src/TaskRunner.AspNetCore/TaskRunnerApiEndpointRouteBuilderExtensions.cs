@@ -86,6 +86,9 @@ public static class TaskRunnerApiEndpointRouteBuilderExtensions
         group.MapPost("/jobs/{id}/requeue", ApiEndpoints.RequeueAsync)
             .WithName("TaskRunnerRequeueJob").WithSummary("Puts a dead-lettered job back to pending with its attempts reset.")
             .Produces<ApiJobAction>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/jobs/{id}/delete", ApiEndpoints.DeleteAsync)
+            .WithName("TaskRunnerDeleteJob").WithSummary("Deletes one finished job (Succeeded, DeadLettered or Cancelled); a waiting or running job is refused (409).")
+            .Produces<ApiJobAction>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/recurring/{name}/trigger", ApiEndpoints.TriggerScheduleAsync)
             .WithName("TaskRunnerTriggerRecurringJob").WithSummary("Enqueues one job for a recurring job now, without changing its schedule.")
             .Produces<ApiScheduleAction>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
