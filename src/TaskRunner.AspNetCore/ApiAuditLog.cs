@@ -11,7 +11,7 @@ internal static partial class ApiAuditLog
     /// <summary>One action: Information when done (2xx) or not applicable (404, 409, 400), Warning when refused (401, 403),
     /// Error when it failed (5xx or an exception).</summary>
     [LoggerMessage(EventId = 1, EventName = "ApiAction",
-        Message = "TaskRunner API action {Action} on {TargetKind} {Target}: {Outcome} ({StatusCode}), user {User}, from {RemoteAddress}")]
+        Message = "TaskRunner API action {Action} on {TargetKind} {Target}: {Outcome} ({StatusCode}) from {RemoteAddress}, user {User}")]
     public static partial void Action(ILogger logger, LogLevel level, Exception? exception, string action, string targetKind, string? target,
         string outcome, int statusCode, string? user, string? remoteAddress);
 }
