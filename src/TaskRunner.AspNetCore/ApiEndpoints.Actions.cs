@@ -5,8 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace TaskRunner.AspNetCore;
 
 /// <summary>The actions of <c>MapTaskRunnerApi</c>: POSTs, guarded by <see cref="ApiGuardFilter"/> (local-only, read-only,
-/// cross-site). There is no delete of a single job: the store contract can purge by state and age
-/// (<see cref="IJobStore.PurgeAsync"/>), not one job by id.</summary>
+/// cross-site).</summary>
 internal static partial class ApiEndpoints
 {
     /// <summary>Enqueues a job by its registered name with a JSON payload. The payload is read as the handler's payload type
@@ -88,7 +87,18 @@ internal static partial class ApiEndpoints
         };
     }
 
-    public static async Task<IResult> RequeueAsync(HttpContext context, string id)
+    public static Task<IResult> RequeueAsync(HttpContext context, string id) =>
+        JobActionAsync(context, id, static (client, jobId, ct) => client.RequeueAsync(jobId, ct), "Requeued",
+            "Job not dead-lettered", "only a dead-lettered job can be requeued.");
+
+    public static Task<IResult> DeleteAsync(HttpContext context, string id) =>
+        JobActionAsync(context, id, static (client, jobId, ct) => client.DeleteAsync(jobId, ct), "Deleted",
+            "Job not finished", "only a Succeeded, DeadLettered or Cancelled job can be deleted (cancel it first).");
+
+    /// <summary>An action on one job that the store either does or refuses: 200 with <paramref name="outcome"/>, else 404
+    /// when the job does not exist or 409 naming its state and <paramref name="rule"/>.</summary>
+    private static async Task<IResult> JobActionAsync(HttpContext context, string id, Func<IJobClient, JobId, CancellationToken, ValueTask<bool>> act,
+        string outcome, string conflictTitle, string rule)
     {
         if (!JobId.TryParse(id, out var jobId))
         {
@@ -96,15 +106,15 @@ internal static partial class ApiEndpoints
         }
 
         var client = context.RequestServices.GetRequiredService<IJobClient>();
-        if (await client.RequeueAsync(jobId, context.RequestAborted).ConfigureAwait(false))
+        if (await act(client, jobId, context.RequestAborted).ConfigureAwait(false))
         {
-            return Ok(new ApiJobAction(jobId, "Requeued"));
+            return Ok(new ApiJobAction(jobId, outcome));
         }
 
         var job = await client.GetAsync(jobId, context.RequestAborted).ConfigureAwait(false);
         return job is null
             ? JobNotFound(jobId)
-            : Problem(StatusCodes.Status409Conflict, "Job not dead-lettered", $"Job {jobId} is {job.State}; only a dead-lettered job can be requeued.");
+            : Problem(StatusCodes.Status409Conflict, conflictTitle, $"Job {jobId} is {job.State}; {rule}");
     }
 
     public static async Task<IResult> TriggerScheduleAsync(HttpContext context, string name)

@@ -12,8 +12,10 @@ public static class TaskRunnerApiEndpointRouteBuilderExtensions
     private const string Tag = "TaskRunner";
 
     /// <summary>Maps the JSON API under <paramref name="prefix"/>: counts, jobs (filters, paging), one job, recurring jobs,
-    /// queues, live nodes and held locks (GET), and the actions (POST): enqueue, cancel, requeue, trigger/pause/resume a
-    /// schedule, pause/resume a queue in this process. Endpoints carry names, summaries and response types, so a host that
+    /// queues, live nodes and held locks (GET), and the actions (POST): enqueue, cancel, requeue, delete a finished job,
+    /// trigger/pause/resume a schedule, pause/resume a queue in this process. Every action, done or refused, writes one audit
+    /// entry (log category <c>TaskRunner.AspNetCore.Audit</c>: action, target, outcome, status, user, remote address).
+    /// Endpoints carry names, summaries and response types, so a host that
     /// calls <c>AddOpenApi()</c>/<c>MapOpenApi()</c> (Microsoft.AspNetCore.OpenApi) describes them. Errors are problem
     /// details: 400 (a bad id or filter, named), 404 (unknown job, schedule, job name or queue), 409 (an action that does not
     /// apply to the job's state), 403 (a remote caller while local-only, a read-only API, an action without the
@@ -37,7 +39,9 @@ public static class TaskRunnerApiEndpointRouteBuilderExtensions
         configure?.Invoke(options);
         options.Validate();
 
-        var group = endpoints.MapGroup(prefix.TrimEnd('/')).WithTags(Tag).AddEndpointFilter(new ApiGuardFilter(options));
+        // The audit filter runs first (outermost), so it also sees the guard's refusals.
+        var group = endpoints.MapGroup(prefix.TrimEnd('/')).WithTags(Tag)
+            .AddEndpointFilter(new ApiAuditFilter()).AddEndpointFilter(new ApiGuardFilter(options));
         if (options.AuthorizationPolicy is { } policy)
         {
             group.RequireAuthorization(policy);
@@ -85,6 +89,9 @@ public static class TaskRunnerApiEndpointRouteBuilderExtensions
             .Produces<ApiJobAction>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/jobs/{id}/requeue", ApiEndpoints.RequeueAsync)
             .WithName("TaskRunnerRequeueJob").WithSummary("Puts a dead-lettered job back to pending with its attempts reset.")
+            .Produces<ApiJobAction>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/jobs/{id}/delete", ApiEndpoints.DeleteAsync)
+            .WithName("TaskRunnerDeleteJob").WithSummary("Deletes one finished job (Succeeded, DeadLettered or Cancelled); a waiting or running job is refused (409).")
             .Produces<ApiJobAction>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/recurring/{name}/trigger", ApiEndpoints.TriggerScheduleAsync)
             .WithName("TaskRunnerTriggerRecurringJob").WithSummary("Enqueues one job for a recurring job now, without changing its schedule.")

@@ -5,18 +5,19 @@ using Spectre.Console;
 
 namespace TaskRunner.Cli;
 
-/// <summary><c>jobs list|show|requeue|cancel|purge</c>.</summary>
+/// <summary><c>jobs list|show|requeue|cancel|delete|purge</c>.</summary>
 internal static class JobCommands
 {
     private static readonly JobState[] PurgeableStates = [JobState.Succeeded, JobState.DeadLettered, JobState.Cancelled];
 
     public static Command Create(StoreOptions store, CliEnvironment environment)
     {
-        var jobs = new Command("jobs", "List, show, requeue, cancel and purge jobs.");
+        var jobs = new Command("jobs", "List, show, requeue, cancel, delete and purge jobs.");
         jobs.Subcommands.Add(List(store, environment));
         jobs.Subcommands.Add(Show(store, environment));
         jobs.Subcommands.Add(Requeue(store, environment));
         jobs.Subcommands.Add(Cancel(store, environment));
+        jobs.Subcommands.Add(Delete(store, environment));
         jobs.Subcommands.Add(Purge(store, environment));
         return jobs;
     }
@@ -132,32 +133,9 @@ internal static class JobCommands
     private static Argument<JobId[]> IdsArgument() =>
         new("ids") { Description = "One or more job ids.", Arity = ArgumentArity.OneOrMore, CustomParser = CliParsers.JobIds };
 
-    private static Command Requeue(StoreOptions store, CliEnvironment environment)
-    {
-        var ids = IdsArgument();
-        var command = new Command("requeue", "Move dead-lettered or cancelled jobs back to Pending, their attempts reset.") { ids };
-        command.SetStoreAction(store, environment, async (parse, session, ct) =>
-        {
-            var failed = 0;
-            foreach (var id in parse.GetValue(ids) ?? [])
-            {
-                if (await session.Jobs.RequeueAsync(id, ct).ConfigureAwait(false))
-                {
-                    environment.Terminal.Write(new Text($"{id}: requeued\n"));
-                    continue;
-                }
-
-                failed++;
-                var record = await session.Jobs.GetAsync(id, ct).ConfigureAwait(false);
-                await environment.Error.WriteLineAsync(record is null
-                    ? $"taskrunner: job {id} was not found."
-                    : $"taskrunner: job {id} is {record.State}: only DeadLettered or Cancelled jobs can be requeued.").ConfigureAwait(false);
-            }
-
-            return failed == 0 ? CliApp.Ok : CliApp.UserError;
-        });
-        return command;
-    }
+    private static Command Requeue(StoreOptions store, CliEnvironment environment) => PerJobCommand(
+        store, environment, "requeue", "Move dead-lettered or cancelled jobs back to Pending, their attempts reset.",
+        static (session, id, ct) => session.Jobs.RequeueAsync(id, ct), "requeued", "only DeadLettered or Cancelled jobs can be requeued.");
 
     private static Command Cancel(StoreOptions store, CliEnvironment environment)
     {
@@ -186,6 +164,40 @@ internal static class JobCommands
                         await environment.Error.WriteLineAsync($"taskrunner: job {id} was not found.").ConfigureAwait(false);
                         break;
                 }
+            }
+
+            return failed == 0 ? CliApp.Ok : CliApp.UserError;
+        });
+        return command;
+    }
+
+    private static Command Delete(StoreOptions store, CliEnvironment environment) => PerJobCommand(
+        store, environment, "delete", "Delete finished jobs (Succeeded, DeadLettered or Cancelled); a waiting or running job is left alone.",
+        static (session, id, ct) => session.Jobs.DeleteAsync(id, ct), "deleted", "only Succeeded, DeadLettered or Cancelled jobs can be deleted (cancel it first).");
+
+    /// <summary>A command that applies <paramref name="act"/> to every id given, says <paramref name="done"/> for each it
+    /// did, and for each it could not, why (not found, or its state and <paramref name="rule"/>); exit 1 if any failed.</summary>
+    private static Command PerJobCommand(StoreOptions store, CliEnvironment environment, string name, string description,
+        Func<StoreSession, JobId, CancellationToken, ValueTask<bool>> act, string done, string rule)
+    {
+        var ids = IdsArgument();
+        var command = new Command(name, description) { ids };
+        command.SetStoreAction(store, environment, async (parse, session, ct) =>
+        {
+            var failed = 0;
+            foreach (var id in parse.GetValue(ids) ?? [])
+            {
+                if (await act(session, id, ct).ConfigureAwait(false))
+                {
+                    environment.Terminal.Write(new Text($"{id}: {done}\n"));
+                    continue;
+                }
+
+                failed++;
+                var record = await session.Jobs.GetAsync(id, ct).ConfigureAwait(false);
+                await environment.Error.WriteLineAsync(record is null
+                    ? $"taskrunner: job {id} was not found."
+                    : $"taskrunner: job {id} is {record.State}: {rule}").ConfigureAwait(false);
             }
 
             return failed == 0 ? CliApp.Ok : CliApp.UserError;

@@ -156,6 +156,10 @@ internal static class MongoJobQueries
         return finishedBefore is { } before ? filter & Filter.Lt(F.FinishedAt, before.UtcTicks) : filter;
     }
 
+    /// <summary>The job <paramref name="id"/> if it has finished (succeeded, dead-lettered or cancelled).</summary>
+    public static FilterDefinition<BsonDocument> FinishedById(long id) =>
+        ById(id) & Filter.In(F.State, new[] { (int)JobState.Succeeded, (int)JobState.DeadLettered, (int)JobState.Cancelled });
+
     /// <summary>The jobs matching every filter of <paramref name="query"/> that is set, after its <c>AfterId</c>.</summary>
     public static FilterDefinition<BsonDocument> List(JobQuery query) =>
         Filter.Gt(F.Id, query.AfterId?.Value ?? long.MinValue) & Matching(query);

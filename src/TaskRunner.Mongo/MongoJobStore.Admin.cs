@@ -110,6 +110,10 @@ internal sealed partial class MongoJobStore
         }, cancellationToken);
     }
 
+    // One delete with the state in its filter, so a job requeued or still running is never deleted.
+    public ValueTask<bool> DeleteAsync(JobId id, CancellationToken cancellationToken = default) =>
+        _database.RunAsync(async ct => (await Jobs.DeleteOneAsync(Q.FinishedById(id.Value), ct).ConfigureAwait(false)).DeletedCount > 0, cancellationToken);
+
     public ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default) =>
         _database.RunAsync(async ct =>
         {

@@ -149,6 +149,7 @@ internal sealed class PostgresSql
             "DELETE FROM {s}.jobs WHERE id IN (SELECT id FROM {s}.jobs WHERE state = $1 AND ($2::bigint IS NULL OR finished_at < $2) " +
             "ORDER BY finished_at LIMIT $3 FOR UPDATE SKIP LOCKED)");
 
+        DeleteFinished = S("DELETE FROM {s}.jobs WHERE id = $1 AND state IN ({Succeeded}, {DeadLettered}, {Cancelled})");
         Get = S("SELECT " + RecordColumns + " FROM {s}.jobs WHERE id = $1");
         CountAll = S("SELECT state, count(*) FROM {s}.jobs GROUP BY state");
         CountQueue = S("SELECT state, count(*) FROM {s}.jobs WHERE queue = $1 GROUP BY state");
@@ -259,6 +260,7 @@ internal sealed class PostgresSql
     public string RequestCancel { get; }
     public string Requeue { get; }
     public string Purge { get; }
+    public string DeleteFinished { get; }
     public string Get { get; }
     public string CountAll { get; }
     public string CountQueue { get; }

@@ -161,6 +161,10 @@ internal static class SqliteJobSql
         state => state,
         state => $"DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = {Literal(state)} AND (@before IS NULL OR finished_at < @before) LIMIT @limit)");
 
+    /// <summary>Deletes one job if it has finished (the state test and the delete are one statement, so a job that is
+    /// requeued meanwhile stays).</summary>
+    public static readonly string DeleteFinished = $"DELETE FROM jobs WHERE id = @id AND state IN ({FinishedStates})";
+
     // ---- Batches ----
 
     /// <summary>Inserts a batch; positional parameters: the continuation's columns (<c>c_</c>) at <c>?1</c>..<c>?N</c>

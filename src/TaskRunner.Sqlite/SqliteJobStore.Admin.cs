@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace TaskRunner.Sqlite;
 
-/// <summary>Administration and queries: cancel, requeue, purge, read, list, count, the next due time.</summary>
+/// <summary>Administration and queries: cancel, requeue, purge, delete, read, list, count, the next due time.</summary>
 internal sealed partial class SqliteJobStore
 {
     public ValueTask<CancelResult> CancelAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default) =>
@@ -73,6 +73,14 @@ internal sealed partial class SqliteJobStore
             return command.ExecuteNonQuery();
         }, cancellationToken);
     }
+
+    public ValueTask<bool> DeleteAsync(JobId id, CancellationToken cancellationToken = default) =>
+        _database.WriteAsync(id, static (session, id) =>
+        {
+            var command = session.Command(SqliteJobSql.DeleteFinished, "@id");
+            command.Set(0, id.Value);
+            return command.ExecuteNonQuery() > 0;
+        }, cancellationToken);
 
     public ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default) =>
         _database.ReadAsync(id, static (session, id) =>

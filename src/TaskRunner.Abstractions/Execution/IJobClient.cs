@@ -35,6 +35,11 @@ public partial interface IJobClient
     /// <summary>Puts a dead-lettered job back to pending with its attempts reset.</summary>
     ValueTask<bool> RequeueAsync(JobId id, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes one finished job (succeeded, dead-lettered or cancelled); a job still waiting or running is left alone
+    /// (cancel it first).</summary>
+    /// <returns>Whether the job was found finished and deleted: <see langword="false"/> when it does not exist or has not finished.</returns>
+    ValueTask<bool> DeleteAsync(JobId id, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes dead-lettered jobs that finished before <paramref name="finishedBefore"/> (all when <see langword="null"/>).</summary>
     ValueTask<int> PurgeDeadLettersAsync(DateTimeOffset? finishedBefore = null, CancellationToken cancellationToken = default);
 }

@@ -68,6 +68,12 @@ public interface IJobStore
     /// <returns>Whether the job was found in a state that allows it.</returns>
     ValueTask<bool> RequeueAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes one finished job (<see cref="JobState.Succeeded"/>, <see cref="JobState.DeadLettered"/> or
+    /// <see cref="JobState.Cancelled"/>) in one atomic step; a job in any other state is left alone. Its idempotency key is
+    /// freed with it, as by <see cref="PurgeAsync"/>.</summary>
+    /// <returns>Whether the job was found finished and deleted.</returns>
+    ValueTask<bool> DeleteAsync(JobId id, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes finished jobs.</summary>
     /// <returns>How many were deleted.</returns>
     ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default);

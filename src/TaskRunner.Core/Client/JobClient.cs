@@ -119,6 +119,8 @@ internal sealed partial class JobClient(
         return requeued;
     }
 
+    public ValueTask<bool> DeleteAsync(JobId id, CancellationToken cancellationToken = default) => store.DeleteAsync(id, cancellationToken);
+
     public ValueTask<int> PurgeDeadLettersAsync(DateTimeOffset? finishedBefore = null, CancellationToken cancellationToken = default) =>
         store.PurgeAsync(new PurgeRequest { State = JobState.DeadLettered, FinishedBefore = finishedBefore, MaxCount = int.MaxValue }, cancellationToken);
 

@@ -1,6 +1,6 @@
 namespace TaskRunner.Storage;
 
-/// <summary>Administration and queries: cancel, requeue, purge, read, list, count, batches, the next due time.</summary>
+/// <summary>Administration and queries: cancel, requeue, purge, delete, read, list, count, batches, the next due time.</summary>
 internal sealed partial class InMemoryJobStore
 {
     public ValueTask<CancelResult> CancelAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -75,18 +75,39 @@ internal sealed partial class InMemoryJobStore
 
             foreach (var entry in victims ?? [])
             {
-                _jobs.Remove(entry.Id);
-                if (entry.IdempotencyKey is { } key)
-                {
-                    _idempotencyKeys.Remove(key);
-                }
-
-                _batches.Move(entry.BatchId, from: entry.State, to: null);
+                RemoveFinished(entry);
                 purged++;
             }
         }
 
         return new(purged);
+    }
+
+    public ValueTask<bool> DeleteAsync(JobId id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(id.Value, out var entry) || !entry.State.IsFinished())
+            {
+                return new(false);
+            }
+
+            RemoveFinished(entry);
+            return new(true);
+        }
+    }
+
+    /// <summary>Forgets a finished job: its record, its idempotency key and its place in its batch's counts. A finished
+    /// job holds no unique key, key slot or due-queue entry, so nothing else refers to it. Called under the gate.</summary>
+    private void RemoveFinished(InMemoryJob entry)
+    {
+        _jobs.Remove(entry.Id);
+        if (entry.IdempotencyKey is { } key)
+        {
+            _idempotencyKeys.Remove(key);
+        }
+
+        _batches.Move(entry.BatchId, from: entry.State, to: null);
     }
 
     public ValueTask<JobRecord?> GetAsync(JobId id, CancellationToken cancellationToken = default)

@@ -127,6 +127,28 @@ public sealed class ApiActionTests
     }
 
     [Fact]
+    public async Task Delete_removes_a_finished_job_and_refuses_a_live_one_with_409_an_unknown_one_with_404()
+    {
+        await using var server = await ApiServer.StartAsync();
+        var ids = await ApiReadTests.SeedStatesAsync(server.Store);
+
+        foreach (var state in new[] { JobState.Succeeded, JobState.DeadLettered, JobState.Cancelled })
+        {
+            var (status, body) = await server.PostAsync($"/api/jobs/{ids[state]}/delete");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(("Deleted", ids[state].Value), (body.GetProperty("outcome").GetString(), body.GetProperty("id").GetInt64()));
+            Assert.Null(await server.Jobs.GetAsync(ids[state]));
+            Assert.Equal(HttpStatusCode.NotFound, (await server.GetAsync($"/api/jobs/{ids[state]}")).Status);
+        }
+
+        AssertProblem(await server.PostAsync($"/api/jobs/{ids[JobState.Running]}/delete"), HttpStatusCode.Conflict, "is Running", "cancel it first");
+        Assert.Equal(JobState.Running, (await server.Jobs.GetAsync(ids[JobState.Running]))!.State);
+        AssertProblem(await server.PostAsync($"/api/jobs/{ids[JobState.Succeeded]}/delete"), HttpStatusCode.NotFound, $"{ids[JobState.Succeeded]}");
+        AssertProblem(await server.PostAsync("/api/jobs/nope/delete"), HttpStatusCode.BadRequest, "'nope' is not a job id");
+        Assert.Equal(HttpStatusCode.Forbidden, (await server.PostAsync($"/api/jobs/{ids[JobState.Running]}/delete", actionHeader: false)).Status);
+    }
+
+    [Fact]
     public async Task A_recurring_job_can_be_triggered_paused_and_resumed_and_an_unknown_one_is_404()
     {
         await using var server = await ApiServer.StartAsync();

@@ -53,6 +53,7 @@ internal sealed class WebhookServer : IAsyncDisposable
         var logs = new RecordingLoggerProvider();
         builder.Logging.ClearProviders().AddProvider(logs);
         builder.Services.AddSingleton<Probe>();
+        builder.Services.AddOpenApi();
         builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
         builder.Services.AddAuthorization(o => o.AddPolicy("webhooks", p => p.RequireAuthenticatedUser()));
         builder.Services.AddTaskRunner(b => b
@@ -74,6 +75,7 @@ internal sealed class WebhookServer : IAsyncDisposable
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.MapOpenApi();
         app.MapTaskRunnerWebhooks("/hooks", configure);
         await app.StartAsync();
         server.Client = app.GetTestClient();

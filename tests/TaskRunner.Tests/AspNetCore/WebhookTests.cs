@@ -289,6 +289,39 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task The_openapi_document_describes_the_webhook_its_headers_body_and_answers()
+    {
+        await using var server = await WebhookServer.StartAsync(o => o.SigningSecret = Secret);
+
+        using var response = await server.Client.GetAsync("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var doc = await Json(response);
+        var operation = doc.GetProperty("paths").GetProperty("/hooks/{eventName}").GetProperty("post");
+        Assert.Equal("TaskRunnerPublishEvent", operation.GetProperty("operationId").GetString());
+        Assert.Equal(["TaskRunner"], operation.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Contains("Publishes the JSON body as the event", operation.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        var description = operation.GetProperty("description").GetString();
+        Assert.Contains("X-Event-Id", description, StringComparison.Ordinal);
+        Assert.Contains("X-Hub-Signature-256", description, StringComparison.Ordinal);
+        Assert.Equal("path", operation.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "eventName").GetProperty("in").GetString());
+
+        var body = operation.GetProperty("requestBody");
+        Assert.True(body.GetProperty("required").GetBoolean());
+        Assert.True(body.GetProperty("content").TryGetProperty("application/json", out _));
+
+        var responses = operation.GetProperty("responses");
+        Assert.Equal(["200", "202", "400", "401", "403", "404", "413", "415"], responses.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.True(responses.GetProperty("202").GetProperty("content").TryGetProperty("application/json", out var accepted));
+        Assert.True(accepted.GetProperty("schema").TryGetProperty("$ref", out _) || accepted.GetProperty("schema").TryGetProperty("properties", out _));
+        Assert.True(responses.GetProperty("401").GetProperty("content").TryGetProperty("application/problem+json", out _));
+
+        // Describing the body adds no routing rule: a body that is not JSON still reaches the endpoint's own checks.
+        using var form = await server.Client.SendAsync(Post("/hooks/order.paid", "orderId=o-1", contentType: "text/plain"));
+        await AssertProblem(form, HttpStatusCode.UnsupportedMediaType, "must be JSON");
+    }
+
+    [Fact]
     public async Task A_body_that_is_not_json_is_refused_with_415()
     {
         await using var server = await WebhookServer.StartAsync();

@@ -106,6 +106,24 @@ public sealed class CliCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Jobs_delete_deletes_finished_jobs_and_refuses_live_and_unknown_ones_naming_the_rule()
+    {
+        var result = await _store.RunAsync("jobs", "delete", _store.Succeeded.ToString(), _store.Cancelled.ToString(), _store.RunningLong.ToString(), "999999");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{_store.Succeeded}: deleted", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"{_store.Cancelled}: deleted", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"job {_store.RunningLong} is Running: only Succeeded, DeadLettered or Cancelled jobs can be deleted", result.Error, StringComparison.Ordinal);
+        Assert.Contains("job 999999 was not found", result.Error, StringComparison.Ordinal);
+        Assert.Null(await _store.Store.GetAsync(_store.Succeeded));
+        Assert.Null(await _store.Store.GetAsync(_store.Cancelled));
+        Assert.Equal(JobState.Running, (await _store.GetAsync(_store.RunningLong)).State);
+
+        var dead = await _store.RunAsync("jobs", "delete", _store.DeadLettered.ToString());
+        Assert.Equal(0, dead.ExitCode);
+        Assert.Null(await _store.Store.GetAsync(_store.DeadLettered));
+    }
+
+    [Fact]
     public async Task Jobs_cancel_cancels_a_waiting_job_and_flags_a_running_one()
     {
         var result = await _store.RunAsync("jobs", "cancel", _store.Pending.ToString(), _store.RunningLong.ToString());

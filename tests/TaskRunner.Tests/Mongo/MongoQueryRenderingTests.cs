@@ -170,6 +170,13 @@ public sealed class MongoQueryRenderingTests
     }
 
     [Fact]
+    public void A_delete_matches_the_job_only_in_a_finished_state()
+    {
+        // Succeeded 3, DeadLettered 5, Cancelled 6: the state test is in the delete's own filter, so a live job is never deleted.
+        Assert.Equal(Json("""{ "_id": { "$numberLong": "9" }, "state": { "$in": [3, 5, 6] } }"""), Render(Q.FinishedById(9)));
+    }
+
+    [Fact]
     public void A_batch_continuation_is_recorded_once_by_compare_and_swap()
     {
         var batch = Guid.Parse("0193f0a5-7d4e-7c3b-9a1e-2f6d8c4b5a11");

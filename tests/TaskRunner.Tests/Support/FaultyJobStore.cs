@@ -112,6 +112,8 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public ValueTask<bool> RequeueAsync(JobId id, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.RequeueAsync(id, now, cancellationToken);
 
+    public ValueTask<bool> DeleteAsync(JobId id, CancellationToken cancellationToken = default) => inner.DeleteAsync(id, cancellationToken);
+
     public ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default) =>
         FailMaintenance
             ? ValueTask.FromException<int>(new JobStoreException("disk I/O error (injected)"))

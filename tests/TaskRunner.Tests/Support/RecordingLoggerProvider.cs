@@ -31,6 +31,9 @@ internal sealed class RecordingLoggerProvider : ILoggerProvider, ISupportExterna
     {
         /// <summary>The scopes the entry was logged in, outermost first (their state objects).</summary>
         public IReadOnlyList<object?> Scopes { get; init; } = [];
+
+        /// <summary>The entry's structured values by name (a source-generated message's parameters), without the template.</summary>
+        public IReadOnlyDictionary<string, object?> Properties { get; init; } = new Dictionary<string, object?>();
     }
 
     private sealed class Recorder(RecordingLoggerProvider provider, string category) : ILogger
@@ -41,6 +44,12 @@ internal sealed class RecordingLoggerProvider : ILoggerProvider, ISupportExterna
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            provider._entries.Enqueue(new Entry(category, logLevel, eventId, formatter(state, exception), exception) { Scopes = provider.CurrentScopes() });
+            provider._entries.Enqueue(new Entry(category, logLevel, eventId, formatter(state, exception), exception)
+            {
+                Scopes = provider.CurrentScopes(),
+                Properties = state is IEnumerable<KeyValuePair<string, object?>> values
+                    ? values.Where(v => v.Key != "{OriginalFormat}").ToDictionary(v => v.Key, v => v.Value)
+                    : new Dictionary<string, object?>(),
+            });
     }
 }
