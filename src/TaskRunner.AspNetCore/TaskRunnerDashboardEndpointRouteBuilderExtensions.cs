@@ -42,11 +42,6 @@ public static class TaskRunnerDashboardEndpointRouteBuilderExtensions
             group.RequireAuthorization(policy);
         }
 
-        if (root.Length > 0)
-        {
-            group.MapGet("", DashboardEndpoints.RedirectToSlash);
-        }
-
         group.MapGet("/", DashboardEndpoints.Page);
         group.MapGet("/assets/{file}", DashboardEndpoints.Asset);
         return group;

@@ -12,13 +12,17 @@ internal static class DashboardEndpoints
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    public static IResult Page(HttpContext context) => Serve(context, DashboardAssets.IndexFile);
+    /// <summary>The page, at <c>{prefix}/</c>: routing matches <c>{prefix}</c> too, which is redirected to the slash so the
+    /// page's relative asset and API paths resolve under the prefix.</summary>
+    public static IResult Page(HttpContext context)
+    {
+        var request = context.Request;
+        return request.Path.Value?.EndsWith('/') == true
+            ? Serve(context, DashboardAssets.IndexFile)
+            : TypedResults.Redirect($"{request.PathBase}{request.Path}/{request.QueryString}");
+    }
 
     public static IResult Asset(HttpContext context, string file) => Serve(context, file);
-
-    /// <summary>The page lives at <c>{prefix}/</c> so its relative asset and API paths resolve under the prefix.</summary>
-    public static IResult RedirectToSlash(HttpContext context) =>
-        TypedResults.Redirect($"{context.Request.PathBase}{context.Request.Path}/{context.Request.QueryString}");
 
     private static IResult Serve(HttpContext context, string name)
     {

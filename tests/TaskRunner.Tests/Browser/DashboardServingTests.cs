@@ -20,7 +20,7 @@ public sealed class DashboardServingTests
 
         using var response = await client.GetAsync("");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, string.Join("\n", server.Logs.Entries.Select(e => e.Message + e.Exception)));
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         var csp = response.Headers.GetValues("Content-Security-Policy").Single();
         Assert.Contains("default-src 'self'", csp, StringComparison.Ordinal);

@@ -1,5 +1,5 @@
 // Building the page from data. Every value reaches the DOM as a text node or an attribute value, never as HTML:
-// there is no innerHTML (or insertAdjacentHTML, document.write) anywhere in the dashboard.
+// no API of the dashboard parses text as HTML.
 
 /** Creates an element. attrs: "text" sets textContent, "on<event>" adds a listener, false/null skip, others are attributes. */
 export function h(tag, attrs = {}, ...children) {
