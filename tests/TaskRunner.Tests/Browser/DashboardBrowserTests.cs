@@ -134,7 +134,11 @@ public sealed class DashboardBrowserTests(Chromium chromium)
         await Expect(page.Locator("#deadletters tbody tr")).ToHaveCountAsync(1);
         Assert.Equal(JobState.Pending, (await server.Jobs.GetAsync(ids[1]))!.State);
 
+        // Purging asks first, in the page (no dialog).
+        await Expect(page.Locator("button[data-action=purge-confirm]")).ToBeHiddenAsync();
         await page.Locator("button[data-action=purge]").ClickAsync();
+        await Expect(page.Locator("button[data-action=purge-confirm]")).ToBeVisibleAsync();
+        Assert.NotNull(await server.Jobs.GetAsync(ids[2]));
         await page.Locator("button[data-action=purge-confirm]").ClickAsync();
         await Expect(page.Locator("#message")).ToHaveTextAsync("1 dead-lettered job(s) purged.");
         await Expect(page.Locator("#deadletters")).ToContainTextAsync("No dead letters.");
