@@ -172,6 +172,45 @@ public sealed class DashboardBrowserTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task Queues_PauseAndResumeFromThePage()
+    {
+        await using var server = await DashboardServer.StartAsync(Fast);
+        var control = server.Services.GetRequiredService<IQueueControl>();
+        await server.Jobs.EnqueueAsync("work", new Work("waiting"), new JobOptions { Queue = "held" });
+        var page = await chromium.NewPageAsync();
+        await page.GotoAsync(server.Page("#/queues"));
+        var row = page.Locator("#queues tr", new() { HasText = "default" });
+        await Expect(row).ToContainTextAsync("no");
+        // A queue no worker here serves shows its depth, and no action.
+        await Expect(page.Locator("#queues tr", new() { HasText = "held" }).Locator("td").Nth(1)).ToHaveTextAsync("1");
+        await Expect(page.Locator("#queues tr", new() { HasText = "held" }).Locator("button")).ToHaveCountAsync(0);
+
+        await row.Locator("button[data-action=pause]").ClickAsync();
+        await Expect(row).ToContainTextAsync("paused");
+        Assert.True(control.IsPaused("default"));
+
+        await row.Locator("button[data-action=resume]").ClickAsync();
+        await Expect(row.Locator("button[data-action=pause]")).ToBeVisibleAsync();
+        Assert.False(control.IsPaused("default"));
+    }
+
+    [Fact]
+    public async Task LocksAndNodes_ListWhatIsHeldAndWhoIsAlive()
+    {
+        await using var server = await DashboardServer.StartAsync(Fast);
+        var nodeId = server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TaskRunnerOptions>>().Value.NodeId;
+        await using var held = await server.Services.GetRequiredService<IDistributedLockProvider>().TryAcquireAsync("nightly-export", TimeSpan.FromMinutes(5));
+        Assert.NotNull(held);
+        var page = await chromium.NewPageAsync();
+
+        await page.GotoAsync(server.Page("#/locks"));
+        await Expect(page.Locator("#locks tr", new() { HasText = "nightly-export" })).ToContainTextAsync(held.FencingToken.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        await page.GotoAsync(server.Page("#/nodes"));
+        await Expect(page.Locator("#nodes tbody tr", new() { HasText = nodeId })).ToContainTextAsync("default");
+    }
+
+    [Fact]
     public async Task HostileValues_AreShownAsTextAndNeverRun()
     {
         await using var server = await DashboardServer.StartAsync(Fast);
