@@ -329,4 +329,25 @@ public sealed class DashboardBrowserTests(Chromium chromium)
         Assert.Equal(200, response!.Status);
         await Expect(page.Locator("#count-succeeded")).ToHaveTextAsync("1");
     }
+
+    [Fact]
+    public async Task RemoteCaller_IsServedWhenItSatisfiesThePolicy()
+    {
+        var address = DashboardServer.NonLoopbackAddress();
+        await using var server = await DashboardServer.StartAsync(o =>
+        {
+            Fast(o);
+            o.Api.AuthorizationPolicy = "operators";
+        }, address);
+        await server.Jobs.WaitForJobAsync(await server.Jobs.EnqueueAsync("work", new Work("a")));
+        var page = await chromium.NewPageAsync();
+
+        // Without the key the server challenges (401 with no body, which Chromium will not show as a page).
+        Assert.Equal(401, (await page.Context.APIRequest.GetAsync(server.RemoteUrl!.ToString())).Status);
+
+        // The browser now sends the key with every request: the page, its assets and its API calls.
+        await page.Context.SetExtraHTTPHeadersAsync(new Dictionary<string, string> { ["X-Api-Key"] = TaskRunner.Tests.AspNetCore.ApiServer.ApiKey });
+        Assert.Equal(200, (await page.GotoAsync(server.RemoteUrl!.ToString()))!.Status);
+        await Expect(page.Locator("#count-succeeded")).ToHaveTextAsync("1");
+    }
 }

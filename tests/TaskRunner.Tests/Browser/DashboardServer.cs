@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,7 +20,8 @@ namespace TaskRunner.Tests.Browser;
 /// <summary>A real ASP.NET Core app on Kestrel (127.0.0.1, port 0, and optionally a non-loopback address of this machine)
 /// with the dashboard at <c>/taskrunner</c>: TaskRunner on a real SQLite file with a worker serving <c>default</c> (jobs
 /// in <c>held</c> wait: nobody serves it) and the recurring job <c>nightly-report</c>, on a fake clock standing at
-/// <see cref="ApiServer.T0"/> (a local enqueue wakes the worker at once, so jobs run without the clock moving).</summary>
+/// <see cref="ApiServer.T0"/> (a local enqueue wakes the worker at once, so jobs run without the clock moving). A request
+/// carrying <c>X-Api-Key: test-api-key</c> satisfies the policy <c>operators</c>.</summary>
 internal sealed class DashboardServer : IAsyncDisposable
 {
     public const string Prefix = "/taskrunner";
@@ -70,6 +72,10 @@ internal sealed class DashboardServer : IAsyncDisposable
         builder.Logging.ClearProviders().AddProvider(logs);
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton<Probe>();
+        // As the API's server: a request with X-Api-Key: test-api-key is authenticated, and "operators" needs that.
+        builder.Services.AddAuthentication(ApiServer.ApiKeyHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiServer.ApiKeyHandler>(ApiServer.ApiKeyHandler.SchemeName, null);
+        builder.Services.AddAuthorization(o => o.AddPolicy("operators", p => p.RequireAuthenticatedUser()));
         builder.Services.AddTaskRunnerWorker(b => b
             .UseSqlite(files.Path)
             .AddJob<WorkHandler, Work>("work")
@@ -78,6 +84,8 @@ internal sealed class DashboardServer : IAsyncDisposable
             .AddRecurring("nightly-report", "0 3 * * *", new Work("nightly"), o => o.JobName = "work"));
 
         var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapTaskRunnerDashboard(Prefix, configure);
         await app.StartAsync();
         var server = new DashboardServer(app, files) { Logs = logs, Time = time };

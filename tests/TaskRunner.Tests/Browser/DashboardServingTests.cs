@@ -122,6 +122,24 @@ public sealed class DashboardServingTests
         Assert.Equal(5000, body.GetProperty("pollIntervalMs").GetInt32());
     }
 
+    [Fact]
+    public async Task With_a_policy_the_page_assets_and_api_need_it()
+    {
+        await using var server = await DashboardServer.StartAsync(o => o.Api.AuthorizationPolicy = "operators");
+        using var client = Client(server);
+
+        foreach (var path in new[] { "", "assets/app.js", "api/info", "api/counts" })
+        {
+            using var anonymous = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Add("X-Api-Key", ApiServer.ApiKey);
+            using var allowed = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        }
+    }
+
     [Theory]
     [InlineData(100)]
     [InlineData(60_001)]
