@@ -36,7 +36,7 @@ public sealed class DashboardServingTests
     }
 
     [Fact]
-    public async Task Embedded_files_hold_no_inline_script_or_style_and_no_html_sink()
+    public void Embedded_files_hold_no_inline_script_or_style_and_no_html_sink()
     {
         // The CSP would block them; this keeps the page working under it, and keeps data out of HTML parsing.
         foreach (var name in DashboardAssets.Instance.Names)
