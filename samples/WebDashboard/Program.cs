@@ -1,10 +1,10 @@
-// An ASP.NET Core app that shows TaskRunner on the web: jobs, recurring jobs, an event subscription fed by a signed
-// webhook, the JSON API (and its OpenAPI document), and a worker in the same process, on one embedded SQLite file. It
+// An ASP.NET Core app that shows TaskRunner on the web: the dashboard, jobs, recurring jobs, an event subscription fed by a
+// signed webhook, the JSON API (and its OpenAPI document), and a worker in the same process, on one embedded SQLite file. It
 // seeds some work at start so every page has something to show.
 //   dotnet run --project samples/WebDashboard                      (http://localhost:5000)
 //   dotnet run --project samples/WebDashboard -- --urls http://127.0.0.1:5080 --db /tmp/dashboard.db
 // Configuration (appsettings.json, environment, command line): db (the SQLite file), Webhooks:Secret (the HMAC secret).
-// Everything here is local-only: the API and the webhooks answer 403 to other machines until a policy is set.
+// Everything here is local-only: the dashboard, the API and the webhooks answer 403 to other machines until a policy is set.
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -38,11 +38,11 @@ builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
-app.MapTaskRunnerApi("/taskrunner/api");
+// The dashboard at /taskrunner, with the JSON API it reads at /taskrunner/api (for scripts and curl too).
+app.MapTaskRunnerDashboard("/taskrunner");
 app.MapTaskRunnerWebhooks("/webhooks", o => o.SigningSecret = secret);
 app.MapOpenApi();
-// Dashboard: app.MapTaskRunnerDashboard("/taskrunner");
-app.MapGet("/", () => Results.Redirect("/taskrunner/api/counts"));
+app.MapGet("/", () => Results.Redirect("/taskrunner/"));
 
 await app.StartAsync();
 await Seed.RunAsync(app.Services);
@@ -50,6 +50,7 @@ await Seed.RunAsync(app.Services);
 // One line a launcher or a test can wait for: the address actually bound (with --urls http://127.0.0.1:0, a free port).
 var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 Console.WriteLine($"ready {address}");
+Console.WriteLine($"Dashboard: {address}/taskrunner/");
 Console.WriteLine($"API:     {address}/taskrunner/api/counts   OpenAPI: {address}/openapi/v1.json");
 Console.WriteLine($"Enqueue: curl -s -X POST {address}/taskrunner/api/jobs -H 'Content-Type: application/json' -H 'X-TaskRunner-Action: 1' "
     + $"-d '{{\"name\":\"{Resize.JobName}\",\"payload\":{{\"file\":\"cat.png\",\"width\":640}}}}'");

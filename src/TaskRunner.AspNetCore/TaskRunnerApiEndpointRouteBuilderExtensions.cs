@@ -29,16 +29,16 @@ public static class TaskRunnerApiEndpointRouteBuilderExtensions
     public static RouteGroupBuilder MapTaskRunnerApi(this IEndpointRouteBuilder endpoints, string prefix = "/taskrunner/api", Action<TaskRunnerApiOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        ArgumentNullException.ThrowIfNull(prefix);
-        if (!prefix.StartsWith('/') || prefix.AsSpan().IndexOfAny("{}?#*") >= 0)
-        {
-            throw new ArgumentException($"API prefix '{prefix}' is invalid: it must be a path starting with '/', without route parameters, '?' or '#'.", nameof(prefix));
-        }
-
+        ThrowIfBadPrefix(prefix, "API");
         var options = new TaskRunnerApiOptions();
         configure?.Invoke(options);
         options.Validate();
+        return MapApi(endpoints, prefix, options);
+    }
 
+    /// <summary>Maps the API with options already validated: the dashboard maps its API with its own guard options.</summary>
+    internal static RouteGroupBuilder MapApi(IEndpointRouteBuilder endpoints, string prefix, TaskRunnerApiOptions options)
+    {
         // The audit filter runs first (outermost), so it also sees the guard's refusals.
         var group = endpoints.MapGroup(prefix.TrimEnd('/')).WithTags(Tag)
             .AddEndpointFilter(new ApiAuditFilter()).AddEndpointFilter(new ApiGuardFilter(options));
@@ -73,7 +73,18 @@ public static class TaskRunnerApiEndpointRouteBuilderExtensions
             .Produces<List<LockLease>>();
 
         MapActions(group);
+        ApiEndpoints.MapOperatorEndpoints(group);
         return group;
+    }
+
+    /// <summary>Throws when <paramref name="prefix"/> is not a plain path starting with '/'.</summary>
+    internal static void ThrowIfBadPrefix(string prefix, string what)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (!prefix.StartsWith('/') || prefix.AsSpan().IndexOfAny("{}?#*") >= 0)
+        {
+            throw new ArgumentException($"{what} prefix '{prefix}' is invalid: it must be a path starting with '/', without route parameters, '?' or '#'.", nameof(prefix));
+        }
     }
 
     private static void MapActions(RouteGroupBuilder group)

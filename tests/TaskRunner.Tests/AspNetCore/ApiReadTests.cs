@@ -301,7 +301,8 @@ public sealed class ApiReadTests
         Assert.Equal(
             [
                 "get /api/counts", "get /api/jobs", "get /api/jobs/{id}", "get /api/locks", "get /api/nodes", "get /api/queues",
-                "get /api/recurring", "post /api/jobs", "post /api/jobs/{id}/cancel", "post /api/jobs/{id}/delete", "post /api/jobs/{id}/requeue",
+                "get /api/recurring", "get /api/throughput", "post /api/deadletters/purge", "post /api/deadletters/requeue",
+                "post /api/jobs", "post /api/jobs/{id}/cancel", "post /api/jobs/{id}/delete", "post /api/jobs/{id}/requeue",
                 "post /api/queues/{name}/pause", "post /api/queues/{name}/resume", "post /api/recurring/{name}/pause",
                 "post /api/recurring/{name}/resume", "post /api/recurring/{name}/trigger",
             ],

@@ -110,7 +110,7 @@ internal sealed class ApiServer : IAsyncDisposable
     }
 
     /// <summary>Authenticates a request that carries <c>X-Api-Key: test-api-key</c>; others are anonymous.</summary>
-    private sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+    internal sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
         public const string SchemeName = "ApiKey";
