@@ -23,6 +23,7 @@ internal sealed class QueueProcessor : IDisposable
     private readonly Channel<ClaimedJob> _ready = Channel.CreateUnbounded<ClaimedJob>();
     private readonly WorkerContext[] _workers;
     private readonly bool _canSkipIdlePolls;
+    private readonly ClaimAhead? _claimAhead;
     private Task _pollLoop = Task.CompletedTask;
     private Task[] _workerLoops = [];
     private int _inFlight;
@@ -50,6 +51,7 @@ internal sealed class QueueProcessor : IDisposable
         }
 
         _canSkipIdlePolls = runner.Store.Capabilities.HasFlag(JobStoreCapabilities.ChangeVersion);
+        _claimAhead = queue.Prefetch is null && runner.Store.Capabilities.HasFlag(JobStoreCapabilities.ClaimAhead) ? new ClaimAhead(queue.Concurrency, queue.BatchSize) : null;
     }
 
     public string Name => _queue.Name;
@@ -107,8 +109,9 @@ internal sealed class QueueProcessor : IDisposable
         _ready.Writer.TryComplete();
     }
 
-    /// <summary>The most jobs this process holds claimed for the queue: its worker slots plus the prefetch.</summary>
-    private int Capacity => _queue.Concurrency + _queue.Prefetch;
+    /// <summary>The most jobs this process holds claimed for the queue: its worker slots plus the prefetch (the queue's,
+    /// else the automatic one on a store that claims ahead, else none).</summary>
+    private int Capacity => _queue.Concurrency + (_queue.Prefetch ?? _claimAhead?.Prefetch ?? 0);
 
     /// <summary>Completes when every worker loop has ended.</summary>
     public Task WorkersDone => Task.WhenAll(_workerLoops);
@@ -229,7 +232,9 @@ internal sealed class QueueProcessor : IDisposable
                 var claimStarted = _runner.TimeProvider.GetTimestamp();
                 var jobs = await _pipeline.ExecuteAsync(
                     static (state, ct) => state.Store.ClaimAsync(state.Request, ct), (_runner.Store, Request: request), stop).ConfigureAwait(false);
-                _runner.Diagnostics.ClaimDuration.Record(_runner.TimeProvider.GetElapsedTime(claimStarted).TotalSeconds);
+                var claimTime = _runner.TimeProvider.GetElapsedTime(claimStarted);
+                _runner.Diagnostics.ClaimDuration.Record(claimTime.TotalSeconds);
+                _claimAhead?.Claimed(claimTime);
                 found = jobs.Count;
                 _leases.Claimed(jobs);
                 Interlocked.Add(ref _inFlight, found);
@@ -306,6 +311,7 @@ internal sealed class QueueProcessor : IDisposable
         {
             while (reader.TryRead(out var job))
             {
+                var taken = _claimAhead is null ? 0 : _runner.TimeProvider.GetTimestamp();
                 if (_stopping)
                 {
                     // Not started: hand it back without counting the attempt.
@@ -325,6 +331,7 @@ internal sealed class QueueProcessor : IDisposable
                     }
                 }
 
+                _claimAhead?.JobDone(_runner.TimeProvider.GetElapsedTime(taken));
                 SlotFreed();
             }
         }
