@@ -23,7 +23,7 @@ internal sealed class QueueProcessor : IDisposable
     private readonly Channel<ClaimedJob> _ready = Channel.CreateUnbounded<ClaimedJob>();
     private readonly WorkerContext[] _workers;
     private readonly bool _canSkipIdlePolls;
-    private readonly ClaimAhead? _claimAhead;
+    private readonly AutoPrefetch? _claimAhead;
     private Task _pollLoop = Task.CompletedTask;
     private Task[] _workerLoops = [];
     private int _inFlight;
@@ -51,7 +51,7 @@ internal sealed class QueueProcessor : IDisposable
         }
 
         _canSkipIdlePolls = runner.Store.Capabilities.HasFlag(JobStoreCapabilities.ChangeVersion);
-        _claimAhead = queue.Prefetch is null && runner.Store.Capabilities.HasFlag(JobStoreCapabilities.ClaimAhead) ? new ClaimAhead(queue.Concurrency, queue.BatchSize) : null;
+        _claimAhead = queue.Prefetch is null && runner.Store.Capabilities.HasFlag(JobStoreCapabilities.ClaimAhead) ? new AutoPrefetch(queue.Concurrency, queue.BatchSize) : null;
     }
 
     public string Name => _queue.Name;

@@ -39,7 +39,13 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public Gate RejectedSignal { get; } = new();
 
-    public JobStoreCapabilities Capabilities => inner.Capabilities;
+    public JobStoreCapabilities Capabilities => inner.Capabilities | ExtraCapabilities;
+
+    /// <summary>Capabilities declared beyond the inner store's, to drive the engine's handling of them.</summary>
+    public JobStoreCapabilities ExtraCapabilities { get; set; }
+
+    /// <summary>When set, runs at the start of each claim call (to record its request or move a fake clock).</summary>
+    public Action<ClaimRequest>? BeforeClaim { get; set; }
 
     /// <summary>Completes once at least <paramref name="count"/> claim calls have been made.</summary>
     public Task WaitForClaimCalls(int count) => _claimCalls.WaitFor(count);
@@ -54,6 +60,7 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
             Polls.Enqueue((clock.GetUtcNow(), "claim"));
         }
 
+        BeforeClaim?.Invoke(request);
         _claimCalls.Increment();
         if (HoldClaims is { } hold)
         {

@@ -3,14 +3,14 @@ namespace TaskRunner;
 /// <summary>
 /// The automatic prefetch of a queue on a store that claims ahead (<see cref="JobStoreCapabilities.ClaimAhead"/>): as
 /// many jobs as the queue's workers get through while one claim is in flight (Little's law: workers × claim time ÷ time a
-/// job holds a worker), at most the queue's batch size. Short jobs on a server a few milliseconds away are then claimed
+/// job holds a worker, rounded down), at most the queue's batch size. Short jobs on a server a few milliseconds away are then claimed
 /// in batches of hundreds, one round trip and one commit each, while jobs that take longer than a claim are not
 /// prefetched at all, so they never wait in this process while another one has free workers.
 /// </summary>
 /// <remarks>Workers add their busy time from many threads; the poll loop alone reads it, once per claim, and keeps a
 /// moving average of both times, so one slow claim or job moves the prefetch a quarter of the way. Times come from the
 /// runner's <see cref="TimeProvider"/>: on a fake clock that does not move they are zero and the prefetch stays 0.</remarks>
-internal sealed class ClaimAhead
+internal sealed class AutoPrefetch
 {
     private const double Weight = 0.25;
 
@@ -23,7 +23,7 @@ internal sealed class ClaimAhead
     private double _claimTicks;
     private double _jobTicks;
 
-    public ClaimAhead(int workers, int max)
+    public AutoPrefetch(int workers, int max)
     {
         _workers = workers;
         _max = max;
@@ -52,7 +52,7 @@ internal sealed class ClaimAhead
             _seenBusyTicks = busy;
         }
 
-        Prefetch = _claimTicks <= 0 || _jobTicks <= 0 ? 0 : (int)Math.Min(_max, Math.Ceiling(_workers * _claimTicks / _jobTicks));
+        Prefetch = _claimTicks <= 0 || _jobTicks <= 0 ? 0 : (int)Math.Min(_max, Math.Floor(_workers * _claimTicks / _jobTicks));
     }
 
     private static double Average(double average, double sample) => average <= 0 ? sample : average + (Weight * (sample - average));
