@@ -24,6 +24,7 @@ internal static class EndToEndRunner
         var enqueueBatch = options.Get("enqueue-batch", 1000);
         var batchSize = options.Optional("batch-size"); // unset: the queue's defaults, as a user gets them
         var prefetch = options.Optional("prefetch");
+        var completionBatch = options.Optional("completion-batch");
         var durableClaims = options.Flag("durable-claims"); // PostgreSQL: claims wait for the disk flush (the default before it was an option)
         switch (options.Peer())
         {
@@ -41,6 +42,11 @@ internal static class EndToEndRunner
             b =>
             {
                 b.AddJob<NoopHandler, Noop>("noop");
+                if (completionBatch is { } reports)
+                {
+                    b.Configure(o => o.CompletionBatchSize = reports);
+                }
+
                 if (durableClaims)
                 {
                     b.Services.Configure<PostgresStoreOptions>(o => o.DurableClaims = true);
