@@ -8,6 +8,7 @@ namespace TaskRunner;
 /// <summary>
 /// Serves one queue: a poll loop claims up to the free worker slots (as the polling strategy decides) through the
 /// circuit breaker, and worker loops run the claimed jobs and hand their reports to the <see cref="CompletionWriter"/>.
+/// Slightly over 400 lines: both loops share the slot accounting (in flight, capacity, wake-ups), kept in one file.
 /// </summary>
 internal sealed class QueueProcessor : IDisposable
 {
@@ -51,7 +52,8 @@ internal sealed class QueueProcessor : IDisposable
         }
 
         _canSkipIdlePolls = runner.Store.Capabilities.HasFlag(JobStoreCapabilities.ChangeVersion);
-        _claimAhead = queue.Prefetch is null && runner.Store.Capabilities.HasFlag(JobStoreCapabilities.ClaimAhead) ? new AutoPrefetch(queue.Concurrency, queue.BatchSize) : null;
+        // Not under a cluster-wide cap: prefetched jobs count as running there, so they would hold slots other processes could run.
+        _claimAhead = queue is { Prefetch: null, ClusterConcurrency: null } && runner.Store.Capabilities.HasFlag(JobStoreCapabilities.ClaimAhead) ? new AutoPrefetch(queue.Concurrency, queue.BatchSize) : null;
     }
 
     public string Name => _queue.Name;

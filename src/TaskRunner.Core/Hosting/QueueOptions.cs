@@ -27,7 +27,8 @@ public sealed class QueueOptions
     /// <see cref="JobStoreCapabilities.ClaimAhead"/> (PostgreSQL, where a claim is a round trip to the server) the queue
     /// prefetches as many jobs as its workers run during one claim, from the claim and job times it measures (none until
     /// it has measured both), at most <see cref="BatchSize"/>: short jobs are claimed in large batches, long ones
-    /// (which would wait in this process while another one idles) are not prefetched. On other stores, 0. Range 0–1000.</value>
+    /// (which would wait in this process while another one idles) are not prefetched. On other stores, and on a queue with a
+    /// <see cref="ClusterConcurrency"/> (where a prefetched job holds one of the cluster's slots), 0. Range 0–1000.</value>
     public int? Prefetch { get; set; }
 
     /// <summary>The most jobs of this queue running at once across all processes sharing the store (a cluster-wide cap,

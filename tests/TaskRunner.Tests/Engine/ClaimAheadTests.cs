@@ -65,12 +65,13 @@ public sealed class ClaimAheadTests
     }
 
     [Theory]
-    [InlineData(JobStoreCapabilities.ClaimAhead, null, 50)] // jobs longer than a claim: never prefetched
-    [InlineData(JobStoreCapabilities.ClaimAhead, 0, 1)] // an explicit prefetch of 0 wins
-    [InlineData(JobStoreCapabilities.None, null, 1)] // a store that does not claim ahead: free slots only, as before
-    public async Task Otherwise_a_claim_never_asks_for_more_than_the_free_worker_slot(JobStoreCapabilities extra, int? prefetch, int jobMs)
+    [InlineData(JobStoreCapabilities.ClaimAhead, null, 50, null)] // jobs longer than a claim: never prefetched
+    [InlineData(JobStoreCapabilities.ClaimAhead, 0, 1, null)] // an explicit prefetch of 0 wins
+    [InlineData(JobStoreCapabilities.ClaimAhead, null, 1, 100)] // a cluster-wide cap: a prefetched job would hold one of its slots
+    [InlineData(JobStoreCapabilities.None, null, 1, null)] // a store that does not claim ahead: free slots only, as before
+    public async Task Otherwise_a_claim_never_asks_for_more_than_the_free_worker_slot(JobStoreCapabilities extra, int? prefetch, int jobMs, int? clusterConcurrency)
     {
-        var (host, claims) = await StartAsync(extra, prefetch);
+        var (host, claims) = await StartAsync(extra, prefetch, clusterConcurrency);
         await using (host)
         {
             var ids = await RunAsync(host, jobMs, count: 20);
@@ -80,7 +81,7 @@ public sealed class ClaimAheadTests
         }
     }
 
-    private static async Task<(RunnerHost Host, ConcurrentQueue<int> Claims)> StartAsync(JobStoreCapabilities extra, int? prefetch)
+    private static async Task<(RunnerHost Host, ConcurrentQueue<int> Claims)> StartAsync(JobStoreCapabilities extra, int? prefetch, int? clusterConcurrency = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 12, 0, 0, TimeSpan.Zero));
         var claims = new ConcurrentQueue<int>();
@@ -101,6 +102,7 @@ public sealed class ClaimAheadTests
                 {
                     q.Concurrency = 1;
                     q.Prefetch = prefetch;
+                    q.ClusterConcurrency = clusterConcurrency;
                 });
             },
             time,
