@@ -163,6 +163,12 @@ internal sealed class QueueProcessor : IDisposable
                 continue;
             }
 
+            // Claiming ahead, claim only while the outcomes are written as fast as jobs are claimed (a batch at most behind).
+            if (_claimAhead is not null && !await _completions.WaitForBacklogBelowAsync(_runner.Options.CompletionBatchSize, stop).ConfigureAwait(false))
+            {
+                return;
+            }
+
             var want = Math.Min(Math.Min(decision.BatchSize, _queue.BatchSize), Capacity - InFlight);
             var granted = want <= 0 ? 0 : _global?.TryTake(_queue.Name, want) ?? want;
             if (granted <= 0)

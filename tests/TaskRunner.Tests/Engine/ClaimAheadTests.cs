@@ -81,6 +81,45 @@ public sealed class ClaimAheadTests
         }
     }
 
+    [Fact]
+    public async Task The_completion_backlog_holds_claims_ahead_until_the_outcomes_before_them_are_written()
+    {
+        var writes = new Gate();
+        var store = new FaultyJobStore(new InMemoryJobStore()) { HoldCompletions = writes };
+        await using var host = await RunnerHost.StartAsync(b => b.AddJob<StepHandler, Step>("step"), services: s => s.AddSingleton<IJobStore>(store));
+        var runner = host.Services.GetRequiredService<RunnerServices>();
+        var writer = new CompletionWriter(runner, new HeldLeases(runner));
+        await host.Client.EnqueueManyAsync([new Step(0), new Step(0), new Step(0)], new JobOptions { Queue = "unserved" });
+        var jobs = await store.ClaimAsync(new ClaimRequest
+        {
+            Queue = "unserved", MaxCount = 3, Owner = "test", Now = host.Time.GetUtcNow(), LeaseDuration = TimeSpan.FromMinutes(1),
+        });
+        Assert.Equal(3, jobs.Count);
+
+        foreach (var job in jobs)
+        {
+            writer.Write(job, JobCompletion.Succeeded(job.Id, job.LeaseToken), TimeSpan.Zero);
+        }
+
+        // The first write is stalled in the store: all three count until their write ends.
+        Assert.Equal(3, writer.Backlog);
+        var belowTwo = writer.WaitForBacklogBelowAsync(2, CancellationToken.None).AsTask();
+        using var stop = new CancellationTokenSource();
+        var stopped = writer.WaitForBacklogBelowAsync(1, stop.Token).AsTask();
+        Assert.False(belowTwo.IsCompleted);
+        await stop.CancelAsync();
+        Assert.False(await stopped); // shutdown: the poll loop stops waiting
+
+        writes.Open();
+        Assert.True(await belowTwo.WaitAsync(TimeSpan.FromSeconds(30)));
+        await writer.DrainAsync();
+        Assert.Equal(0, writer.Backlog);
+        foreach (var job in jobs)
+        {
+            Assert.Equal(JobState.Succeeded, (await host.Client.GetAsync(job.Id))!.State);
+        }
+    }
+
     private static async Task<(RunnerHost Host, ConcurrentQueue<int> Claims)> StartAsync(JobStoreCapabilities extra, int? prefetch, int? clusterConcurrency = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 12, 0, 0, TimeSpan.Zero));

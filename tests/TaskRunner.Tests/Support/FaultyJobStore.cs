@@ -44,6 +44,9 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
     /// <summary>Capabilities declared beyond the inner store's, to drive the engine's handling of them.</summary>
     public JobStoreCapabilities ExtraCapabilities { get; set; }
 
+    /// <summary>When set, each completion call waits for it before writing (a slow or stalled outcome write).</summary>
+    public volatile Gate? HoldCompletions;
+
     /// <summary>When set, runs at the start of each claim call (to record its request or move a fake clock).</summary>
     public Action<ClaimRequest>? BeforeClaim { get; set; }
 
@@ -82,6 +85,11 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public async ValueTask<IReadOnlyList<JobId>> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken = default)
     {
+        if (HoldCompletions is { } hold)
+        {
+            await hold.Task.ConfigureAwait(false);
+        }
+
         var rejected = await inner.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
         foreach (var id in rejected)
         {
