@@ -26,7 +26,7 @@ internal sealed class CompletionWriter
     private readonly List<JobCompletion> _completions = [];
     private readonly Task _loop;
     private int _backlog;
-    private TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _written; // made by a waiter only, so a runner that never waits allocates nothing per write
 
     public CompletionWriter(RunnerServices runner, HeldLeases leases)
     {
@@ -49,10 +49,11 @@ internal sealed class CompletionWriter
     /// in memory). Returns <see langword="false"/> when <paramref name="cancellationToken"/> fired first.</summary>
     public async ValueTask<bool> WaitForBacklogBelowAsync(int count, CancellationToken cancellationToken)
     {
-        while (true)
+        while (Backlog >= count)
         {
             // The task first: a write that ends after the check completes it, so its decrease is never missed.
-            var written = Volatile.Read(ref _written).Task;
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var written = (Interlocked.CompareExchange(ref _written, created, null) ?? created).Task;
             if (Backlog < count)
             {
                 return true;
@@ -67,6 +68,8 @@ internal sealed class CompletionWriter
                 return false;
             }
         }
+
+        return true;
     }
 
     /// <summary>Stops accepting reports and waits until every accepted one is written (or given up).</summary>
@@ -262,7 +265,7 @@ internal sealed class CompletionWriter
 
         _runner.Signals.NotifyJobsFinished();
         Interlocked.Add(ref _backlog, -batch.Count);
-        Interlocked.Exchange(ref _written, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        Interlocked.Exchange(ref _written, null)?.TrySetResult();
     }
 
     private readonly record struct Report(ClaimedJob Job, JobCompletion Completion, TimeSpan Duration);
