@@ -36,6 +36,14 @@ internal sealed class CommandLine
                 : throw new ArgumentException($"--{name} is '{value}'; it must be a positive integer.")
             : fallback;
 
+    /// <summary>A zero or positive <c>--name</c>, or <see langword="null"/> when not given (the engine's default then).</summary>
+    public int? Optional(string name) =>
+        _values.TryGetValue(name, out var value)
+            ? int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0
+                ? n
+                : throw new ArgumentException($"--{name} is '{value}'; it must be zero or a positive integer.")
+            : null;
+
     /// <summary>The <c>--peer</c> to measure instead of TaskRunner, or <see langword="null"/>.</summary>
     public string? Peer()
     {

@@ -22,8 +22,9 @@ internal sealed partial class PostgresJobStore : IJobStore, IJobStoreNotificatio
     public PostgresJobStore(PostgresDatabase database) => _database = database;
 
     /// <summary>Shared by many processes, with LISTEN/NOTIFY wake-ups; no cheap change counter (an idle poll's claim is one
-    /// index probe anyway).</summary>
-    public JobStoreCapabilities Capabilities => JobStoreCapabilities.Shared | JobStoreCapabilities.Notifications;
+    /// index probe anyway). Claims ahead: a claim is a round trip of milliseconds to the server, so a queue without a set
+    /// prefetch claims what its workers run meanwhile, in one statement (benchmarks/README.md, PostgreSQL).</summary>
+    public JobStoreCapabilities Capabilities => JobStoreCapabilities.Shared | JobStoreCapabilities.Notifications | JobStoreCapabilities.ClaimAhead;
 
     public ValueTask<IAsyncDisposable> ListenAsync(Action<string?> onWork, CancellationToken cancellationToken) =>
         _database.Notifier.SubscribeAsync(onWork, cancellationToken);

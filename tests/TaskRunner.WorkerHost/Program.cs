@@ -86,7 +86,7 @@ static async Task<int> WorkAsync(WorkerArguments arguments, StandardInput input)
         {
             q.Concurrency = concurrency;
             q.BatchSize = arguments.Int("batch", Math.Max(concurrency, 32));
-            q.Prefetch = arguments.Int("prefetch", 0);
+            q.Prefetch = arguments.Has("prefetch") ? arguments.Int("prefetch", 0) : null; // unset: the engine's default
             if (arguments.Int("poll-ms", 0) is > 0 and var pollEvery)
             {
                 q.UseFixedInterval(o => o.Interval = TimeSpan.FromMilliseconds(pollEvery));

@@ -10,7 +10,7 @@ namespace TaskRunner.Benchmarks.Runners;
 /// <c>latency --backend postgres --cross-process</c>: the jobs are enqueued here and run by a worker process of their own
 /// (this program again, in mode <c>latency-worker</c>), so the only wake-up is PostgreSQL's LISTEN/NOTIFY. One job at a
 /// time (<c>--jobs</c>, <c>--gap-ms</c> apart), from the <c>EnqueueAsync</c> call to the handler's first line in the other
-/// process: both read <see cref="Stopwatch.GetTimestamp"/>, the machine's monotonic clock, the same in every process.
+/// process (<c>latency_us_*</c>), and the enqueue call alone (<c>enqueue_us_p50</c>, its durable commit): both read <see cref="Stopwatch.GetTimestamp"/>, the machine's monotonic clock, the same in every process.
 /// </summary>
 internal static class CrossProcessLatencyRunner
 {
@@ -51,20 +51,25 @@ internal static class CrossProcessLatencyRunner
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             var jobClient = client.Services.GetRequiredService<IJobClient>();
             var latencies = new double[jobs];
+            var enqueues = new double[jobs]; // the EnqueueAsync call alone: the enqueue's durable commit
             for (var i = -Warmup; i < jobs; i++)
             {
                 await Task.Delay(gap).ConfigureAwait(false);
                 var signal = Signal(started, i);
                 var enqueued = Stopwatch.GetTimestamp();
                 await jobClient.EnqueueAsync(new Ping(i)).ConfigureAwait(false);
+                var accepted = Stopwatch.GetTimestamp();
                 var ran = await signal.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
                 if (i >= 0)
                 {
                     latencies[i] = Stopwatch.GetElapsedTime(enqueued, ran).TotalMicroseconds;
+                    enqueues[i] = Stopwatch.GetElapsedTime(enqueued, accepted).TotalMicroseconds;
                 }
             }
 
             Figures.PrintLatencies(latencies);
+            Array.Sort(enqueues);
+            Figures.Print("enqueue_us_p50", Figures.Percentile(enqueues, 50));
         }
         finally
         {

@@ -9,7 +9,8 @@ namespace TaskRunner.Benchmarks.Runners;
 /// <c>e2e</c>: enqueue N no-op jobs (in calls of <c>--enqueue-batch</c>, default 1000) and run them with W workers.
 /// jobs_per_s runs from the first enqueue call until the N-th execution has started (counted inside the handler);
 /// allocated_bytes_per_job is every byte allocated in the process from the first enqueue call until all N jobs are
-/// stored as succeeded, divided by N. report_latency_ms_p50/_p99 are the measured round's times from a job's claim until
+/// stored as succeeded, divided by N; finished_jobs_per_s runs until then too (outcomes stored, as the backends' own
+/// claim + complete ceilings count). report_latency_ms_p50/_p99 are the measured round's times from a job's claim until
 /// its outcome was stored (the <c>taskrunner.job.report_latency</c> histogram). A warm-up round (N/10 jobs, at most
 /// 20,000) runs first on the same host.
 /// </summary>
@@ -21,8 +22,9 @@ internal static class EndToEndRunner
         var jobs = options.Get("jobs", 100_000);
         var workers = options.Get("workers", 10);
         var enqueueBatch = options.Get("enqueue-batch", 1000);
-        var batchSize = options.Get("batch-size", 32);
-        var prefetch = options.Get("prefetch", 0);
+        var batchSize = options.Optional("batch-size"); // unset: the queue's defaults, as a user gets them
+        var prefetch = options.Optional("prefetch");
+        var completionBatch = options.Optional("completion-batch");
         var durableClaims = options.Flag("durable-claims"); // PostgreSQL: claims wait for the disk flush (the default before it was an option)
         switch (options.Peer())
         {
@@ -40,6 +42,11 @@ internal static class EndToEndRunner
             b =>
             {
                 b.AddJob<NoopHandler, Noop>("noop");
+                if (completionBatch is { } reports)
+                {
+                    b.Configure(o => o.CompletionBatchSize = reports);
+                }
+
                 if (durableClaims)
                 {
                     b.Services.Configure<PostgresStoreOptions>(o => o.DurableClaims = true);
@@ -47,7 +54,11 @@ internal static class EndToEndRunner
 
                 b.AddQueue("default", q =>
                 {
-                    q.BatchSize = Math.Min(batchSize, 1000);
+                    if (batchSize is { } size)
+                    {
+                        q.BatchSize = Math.Clamp(size, 1, 1000);
+                    }
+
                     q.Prefetch = prefetch;
                 });
             },
@@ -66,11 +77,13 @@ internal static class EndToEndRunner
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var (started, lastStarted) = await RunRoundAsync(host, counter, payloads, jobs).ConfigureAwait(false);
         await host.WaitUntilFinishedAsync(warmup + jobs, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+        var finished = Stopwatch.GetTimestamp();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         latencies.Stop();
 
         var seconds = Stopwatch.GetElapsedTime(started, lastStarted).TotalSeconds;
         Figures.Print("jobs_per_s", jobs / seconds);
+        Figures.Print("finished_jobs_per_s", jobs / Stopwatch.GetElapsedTime(started, finished).TotalSeconds);
         Figures.Print("allocated_bytes_per_job", (double)allocated / jobs);
         Figures.Print("report_latency_ms_p50", latencies.Percentile(0.50));
         Figures.Print("report_latency_ms_p99", latencies.Percentile(0.99));

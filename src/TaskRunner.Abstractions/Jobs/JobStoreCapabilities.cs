@@ -17,4 +17,10 @@ public enum JobStoreCapabilities
     /// <summary>The store implements <see cref="IJobStoreNotifications"/>: other processes' new work is pushed, so the
     /// runner wakes its pollers at once (polling remains the fallback).</summary>
     Notifications = 4,
+
+    /// <summary>A claim is a round trip to a database server (milliseconds), far longer than a short job runs: a queue
+    /// whose <c>QueueOptions.Prefetch</c> is left unset claims ahead of its free worker slots, as many jobs as its workers
+    /// get through while one claim is in flight (measured as it runs), so short jobs are claimed in large batches and long
+    /// ones are not held back from other processes.</summary>
+    ClaimAhead = 8,
 }

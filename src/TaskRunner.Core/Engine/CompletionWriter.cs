@@ -25,6 +25,8 @@ internal sealed class CompletionWriter
     private readonly List<Retry> _retries = [];
     private readonly List<JobCompletion> _completions = [];
     private readonly Task _loop;
+    private int _backlog;
+    private TaskCompletionSource? _written; // made by a waiter only, so a runner that never waits allocates nothing per write
 
     public CompletionWriter(RunnerServices runner, HeldLeases leases)
     {
@@ -33,8 +35,42 @@ internal sealed class CompletionWriter
         _loop = Task.Run(RunAsync);
     }
 
-    public void Write(ClaimedJob job, JobCompletion completion, TimeSpan duration) =>
+    public void Write(ClaimedJob job, JobCompletion completion, TimeSpan duration)
+    {
+        Interlocked.Increment(ref _backlog);
         _reports.Writer.TryWrite(new Report(job, completion, duration));
+    }
+
+    /// <summary>Reports accepted and not yet written (queued, being written or parked for a retry).</summary>
+    public int Backlog => Volatile.Read(ref _backlog);
+
+    /// <summary>Completes when fewer than <paramref name="count"/> reports wait to be written: a queue that claims ahead
+    /// waits here, so its claims cannot outrun the store's writes of their outcomes (reports and held leases piling up
+    /// in memory). Returns <see langword="false"/> when <paramref name="cancellationToken"/> fired first.</summary>
+    public async ValueTask<bool> WaitForBacklogBelowAsync(int count, CancellationToken cancellationToken)
+    {
+        while (Backlog >= count)
+        {
+            // The task first: a write that ends after the check completes it, so its decrease is never missed.
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var written = (Interlocked.CompareExchange(ref _written, created, null) ?? created).Task;
+            if (Backlog < count)
+            {
+                return true;
+            }
+
+            try
+            {
+                await written.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Stops accepting reports and waits until every accepted one is written (or given up).</summary>
     public Task DrainAsync()
@@ -228,6 +264,8 @@ internal sealed class CompletionWriter
         }
 
         _runner.Signals.NotifyJobsFinished();
+        Interlocked.Add(ref _backlog, -batch.Count);
+        Interlocked.Exchange(ref _written, null)?.TrySetResult();
     }
 
     private readonly record struct Report(ClaimedJob Job, JobCompletion Completion, TimeSpan Duration);

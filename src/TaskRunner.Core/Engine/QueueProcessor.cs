@@ -8,6 +8,7 @@ namespace TaskRunner;
 /// <summary>
 /// Serves one queue: a poll loop claims up to the free worker slots (as the polling strategy decides) through the
 /// circuit breaker, and worker loops run the claimed jobs and hand their reports to the <see cref="CompletionWriter"/>.
+/// Slightly over 400 lines: both loops share the slot accounting (in flight, capacity, wake-ups), kept in one file.
 /// </summary>
 internal sealed class QueueProcessor : IDisposable
 {
@@ -23,6 +24,7 @@ internal sealed class QueueProcessor : IDisposable
     private readonly Channel<ClaimedJob> _ready = Channel.CreateUnbounded<ClaimedJob>();
     private readonly WorkerContext[] _workers;
     private readonly bool _canSkipIdlePolls;
+    private readonly AutoPrefetch? _claimAhead;
     private Task _pollLoop = Task.CompletedTask;
     private Task[] _workerLoops = [];
     private int _inFlight;
@@ -50,6 +52,8 @@ internal sealed class QueueProcessor : IDisposable
         }
 
         _canSkipIdlePolls = runner.Store.Capabilities.HasFlag(JobStoreCapabilities.ChangeVersion);
+        // Not under a cluster-wide cap: prefetched jobs count as running there, so they would hold slots other processes could run.
+        _claimAhead = queue is { Prefetch: null, ClusterConcurrency: null } && runner.Store.Capabilities.HasFlag(JobStoreCapabilities.ClaimAhead) ? new AutoPrefetch(queue.Concurrency, queue.BatchSize) : null;
     }
 
     public string Name => _queue.Name;
@@ -107,8 +111,9 @@ internal sealed class QueueProcessor : IDisposable
         _ready.Writer.TryComplete();
     }
 
-    /// <summary>The most jobs this process holds claimed for the queue: its worker slots plus the prefetch.</summary>
-    private int Capacity => _queue.Concurrency + _queue.Prefetch;
+    /// <summary>The most jobs this process holds claimed for the queue: its worker slots plus the prefetch (the queue's,
+    /// else the automatic one on a store that claims ahead, else none).</summary>
+    private int Capacity => _queue.Concurrency + (_queue.Prefetch ?? _claimAhead?.Prefetch ?? 0);
 
     /// <summary>Completes when every worker loop has ended.</summary>
     public Task WorkersDone => Task.WhenAll(_workerLoops);
@@ -156,6 +161,12 @@ internal sealed class QueueProcessor : IDisposable
                 }
 
                 continue;
+            }
+
+            // Claiming ahead, claim only while the outcomes are written as fast as jobs are claimed (a batch at most behind).
+            if (_claimAhead is not null && !await _completions.WaitForBacklogBelowAsync(_runner.Options.CompletionBatchSize, stop).ConfigureAwait(false))
+            {
+                return;
             }
 
             var want = Math.Min(Math.Min(decision.BatchSize, _queue.BatchSize), Capacity - InFlight);
@@ -229,7 +240,9 @@ internal sealed class QueueProcessor : IDisposable
                 var claimStarted = _runner.TimeProvider.GetTimestamp();
                 var jobs = await _pipeline.ExecuteAsync(
                     static (state, ct) => state.Store.ClaimAsync(state.Request, ct), (_runner.Store, Request: request), stop).ConfigureAwait(false);
-                _runner.Diagnostics.ClaimDuration.Record(_runner.TimeProvider.GetElapsedTime(claimStarted).TotalSeconds);
+                var claimTime = _runner.TimeProvider.GetElapsedTime(claimStarted);
+                _runner.Diagnostics.ClaimDuration.Record(claimTime.TotalSeconds);
+                _claimAhead?.Claimed(claimTime);
                 found = jobs.Count;
                 _leases.Claimed(jobs);
                 Interlocked.Add(ref _inFlight, found);
@@ -306,6 +319,7 @@ internal sealed class QueueProcessor : IDisposable
         {
             while (reader.TryRead(out var job))
             {
+                var taken = _claimAhead is null ? 0 : _runner.TimeProvider.GetTimestamp();
                 if (_stopping)
                 {
                     // Not started: hand it back without counting the attempt.
@@ -325,6 +339,7 @@ internal sealed class QueueProcessor : IDisposable
                     }
                 }
 
+                _claimAhead?.JobDone(_runner.TimeProvider.GetElapsedTime(taken));
                 SlotFreed();
             }
         }

@@ -91,7 +91,11 @@ internal sealed class TaskRunnerOptionsValidator : IValidateOptions<TaskRunnerOp
 
             QueueConcurrency.Check(queue.Concurrency, failures, prefix);
             QueueBatchSize.Check(queue.BatchSize, failures, prefix);
-            QueuePrefetch.Check(queue.Prefetch, failures, prefix);
+            if (queue.Prefetch is { } prefetch)
+            {
+                QueuePrefetch.Check(prefetch, failures, prefix);
+            }
+
             QueueWeight.Check(queue.Weight, failures, prefix);
             if (queue.ClusterConcurrency is { } cluster)
             {

@@ -39,7 +39,16 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public Gate RejectedSignal { get; } = new();
 
-    public JobStoreCapabilities Capabilities => inner.Capabilities;
+    public JobStoreCapabilities Capabilities => inner.Capabilities | ExtraCapabilities;
+
+    /// <summary>Capabilities declared beyond the inner store's, to drive the engine's handling of them.</summary>
+    public JobStoreCapabilities ExtraCapabilities { get; set; }
+
+    /// <summary>When set, each completion call waits for it before writing (a slow or stalled outcome write).</summary>
+    public volatile Gate? HoldCompletions;
+
+    /// <summary>When set, runs at the start of each claim call (to record its request or move a fake clock).</summary>
+    public Action<ClaimRequest>? BeforeClaim { get; set; }
 
     /// <summary>Completes once at least <paramref name="count"/> claim calls have been made.</summary>
     public Task WaitForClaimCalls(int count) => _claimCalls.WaitFor(count);
@@ -54,6 +63,7 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
             Polls.Enqueue((clock.GetUtcNow(), "claim"));
         }
 
+        BeforeClaim?.Invoke(request);
         _claimCalls.Increment();
         if (HoldClaims is { } hold)
         {
@@ -75,6 +85,11 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     public async ValueTask<IReadOnlyList<JobId>> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken = default)
     {
+        if (HoldCompletions is { } hold)
+        {
+            await hold.Task.ConfigureAwait(false);
+        }
+
         var rejected = await inner.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
         foreach (var id in rejected)
         {
