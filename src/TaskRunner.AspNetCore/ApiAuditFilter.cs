@@ -86,6 +86,10 @@ internal sealed class ApiAuditFilter : IEndpointFilter
                 return ("schedule", schedule.Name);
             case ApiQueueAction queue:
                 return ("queue", queue.Name);
+            case ApiBulkRequeue bulk:
+                return ("jobs", string.Join(',', bulk.Requeued.Concat(bulk.Skipped)));
+            case ApiPurge:
+                return ("dead letters", http.Request.Query["finishedBefore"] is { Count: > 0 } before ? "finished before " + before : "all");
         }
 
         var routeValues = http.Request.RouteValues;
@@ -109,6 +113,8 @@ internal sealed class ApiAuditFilter : IEndpointFilter
         IValueHttpResult { Value: ApiJobAction job } => job.Outcome,
         IValueHttpResult { Value: ApiScheduleAction schedule } => schedule.Outcome,
         IValueHttpResult { Value: ApiQueueAction queue } => queue.Paused ? "Paused" : "Resumed",
+        IValueHttpResult { Value: ApiBulkRequeue bulk } => $"Requeued {bulk.Requeued.Count}, skipped {bulk.Skipped.Count}",
+        IValueHttpResult { Value: ApiPurge purge } => $"Purged {purge.Purged}",
         ProblemHttpResult problem => problem.ProblemDetails.Title ?? "Problem",
         IStatusCodeHttpResult { StatusCode: { } code } => code < 400 ? "Done" : "Refused",
         _ => "Done",

@@ -60,6 +60,12 @@ public sealed class ApiAuditTests
         Assert.Equal((LogLevel.Information, "ResumeQueue", "queue", "mail", "Resumed", 200, null, Local),
             await PostAndReadAsync(server, "/api/queues/mail/resume"));
 
+        // The dashboard's bulk actions name the jobs given and what became of them.
+        Assert.Equal((LogLevel.Information, "RequeueDeadLetters", "jobs", $"{ids[JobState.Running]},4242", "Requeued 0, skipped 2", 200, null, Local),
+            await PostAndReadAsync(server, "/api/deadletters/requeue", $$"""{"ids":[{{ids[JobState.Running]}},4242]}"""));
+        Assert.Equal((LogLevel.Information, "PurgeDeadLetters", "dead letters", "all", "Purged 0", 200, null, Local),
+            await PostAndReadAsync(server, "/api/deadletters/purge"));
+
         // Actions that do not apply are audited with the problem's title and status.
         Assert.Equal((LogLevel.Information, "DeleteJob", "job", $"{ids[JobState.Running]}", "Job not finished", 409, null, Local),
             await PostAndReadAsync(server, $"/api/jobs/{ids[JobState.Running]}/delete"));
