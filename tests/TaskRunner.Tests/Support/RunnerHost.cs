@@ -49,14 +49,6 @@ internal sealed class RunnerHost : IAsyncDisposable
     /// <summary>Tells the pollers that stored work became due, as the scheduler does when a run-at arrives.</summary>
     public void Wake() => Services.GetRequiredService<IJobSubmitter>().Wake();
 
-    /// <summary>Waits until the engine's due-time waker sleeps with its timer armed. Move the fake clock only then: a clock
-    /// moved while the waker is between reading the time and arming its timer would arm it that much later.</summary>
-    public void WaitUntilDueTimeWakerSleeps()
-    {
-        var sleep = Services.GetRequiredService<DueTimeWaker>().Sleep;
-        Assert.True(SpinWait.SpinUntil(() => sleep.IsSleeping, TimeSpan.FromSeconds(10)), "the due-time waker should sleep");
-    }
-
     public static RunnerHost Create(Action<ITaskRunnerBuilder> configure, FakeTimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         time ??= new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 12, 0, 0, TimeSpan.Zero));
