@@ -23,8 +23,12 @@ public sealed class MultiProcessJobTests(ITestOutputHelper output)
         // Another process's enqueue wakes no worker: each finds the jobs by polling. With the default idle backoff a worker
         // idle since its start may sleep through the whole run (the other two drain 20,000 jobs in about a second) and
         // run none; polling at least every 50 ms while idle, each is sure to claim some while the queue is full.
+        // A 60 s lease renewed every 2 s (the worker's default is 5 s): at load 30-70 a full suite run saw 16 of the 20,000
+        // jobs run twice, their leases lapsed while SQLite writes waited seconds for the write lock. Exactly once is the
+        // rule here; a lease that load alone can lapse is not.
         var workers = logs.Select(log => db.StartWorker(
-            "work", "--log", log, "--expect", JobCount.ToString(CultureInfo.InvariantCulture), "--concurrency", "16", "--batch", "128", "--max-idle-ms", "50")).ToArray();
+            "work", "--log", log, "--expect", JobCount.ToString(CultureInfo.InvariantCulture), "--concurrency", "16", "--batch", "128", "--max-idle-ms", "50",
+            "--lease-ms", "60000", "--heartbeat-ms", "2000")).ToArray();
         foreach (var worker in workers)
         {
             await worker.WaitUntilReadyAsync(Startup);
@@ -94,7 +98,9 @@ public sealed class MultiProcessJobTests(ITestOutputHelper output)
         Assert.Equal(JobState.Running, (await db.Store.GetAsync(id))!.State);
 
         var log = db.File("rescuer.log");
-        var rescuer = db.StartWorker("work", "--log", log, "--expect", "1", "--lease-ms", "2000", "--stale-ms", "200");
+        // The rescuer's own lease is long: the killed worker's 2 s lease is the one under test, and under load a 2 s lease
+        // of the rescuer lapsed too (a third attempt, seen at load 30 in a full suite run).
+        var rescuer = db.StartWorker("work", "--log", log, "--expect", "1", "--lease-ms", "60000", "--stale-ms", "200");
         await rescuer.WaitForSuccessfulExitAsync(TimeSpan.FromSeconds(60));
 
         var done = (await db.Store.GetAsync(id))!;
