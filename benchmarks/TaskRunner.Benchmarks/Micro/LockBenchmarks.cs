@@ -4,7 +4,8 @@ using TaskRunner.Locks;
 namespace TaskRunner.Benchmarks.Micro;
 
 /// <summary>Acquire + release of an uncontended lock: through the public <see cref="IDistributedLockProvider"/> (what a
-/// user calls) and directly on the <see cref="ILockStore"/>.</summary>
+/// user calls) and directly on the <see cref="ILockStore"/>, on each backend (PostgreSQL: two commits; only when
+/// <c>TASKRUNNER_POSTGRES</c> names a server, so the class runs anywhere).</summary>
 [MemoryDiagnoser]
 public class LockBenchmarks
 {
@@ -12,8 +13,14 @@ public class LockBenchmarks
     private Stores _stores = null!;
     private IDistributedLockProvider _provider = null!;
 
-    [Params(Backend.Memory, Backend.Sqlite)]
+    [ParamsSource(nameof(Backends))]
     public Backend Backend { get; set; }
+
+    /// <summary>Memory and SQLite always; PostgreSQL when <c>TASKRUNNER_POSTGRES</c> is set.</summary>
+    public static IEnumerable<Backend> Backends =>
+        string.IsNullOrEmpty(Environment.GetEnvironmentVariable(TempSchema.Variable))
+            ? [Backend.Memory, Backend.Sqlite]
+            : [Backend.Memory, Backend.Sqlite, Backend.Postgres];
 
     [GlobalSetup]
     public void Setup()

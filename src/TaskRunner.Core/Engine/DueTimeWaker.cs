@@ -104,7 +104,8 @@ internal sealed class DueTimeWaker
 
                 var until = next is { } n && n < nextStoreCheck ? n : nextStoreCheck;
                 Volatile.Write(ref _armedTicks, until.UtcTicks);
-                await _changed.WaitAsync(until - now, stop).ConfigureAwait(false);
+                // Armed for the instant, not for "until - now": the clock may have moved since it was read above.
+                await _changed.WaitUntilAsync(until, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

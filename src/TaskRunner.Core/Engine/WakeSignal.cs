@@ -46,7 +46,15 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
     }
 
     /// <summary>Waits until set or until <paramref name="timeout"/> elapses; returns whether it was set.</summary>
-    public async ValueTask<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public ValueTask<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitCoreAsync(timeout == Timeout.InfiniteTimeSpan ? null : timeProvider.GetUtcNow() + timeout, cancellationToken);
+
+    /// <summary>Waits until set or until the clock reaches <paramref name="deadline"/>, however the clock moves meanwhile
+    /// (see <see cref="DeadlineTimer"/>); returns whether it was set.</summary>
+    public ValueTask<bool> WaitUntilAsync(DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        WaitCoreAsync(deadline, cancellationToken);
+
+    private async ValueTask<bool> WaitCoreAsync(DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         TaskCompletionSource<bool> waiter;
         lock (_gate)
@@ -57,7 +65,7 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
                 return true;
             }
 
-            if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+            if (deadline is { } passed && passed <= timeProvider.GetUtcNow())
             {
                 return false;
             }
@@ -65,9 +73,11 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
             waiter = _waiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        using var timer = timeout == Timeout.InfiniteTimeSpan
+        using var timer = deadline is not { } due
             ? null
-            : timeProvider.CreateTimer(
+            : DeadlineTimer.Start(
+                timeProvider,
+                due,
                 _ =>
                 {
                     // A fake clock may run this late, after the wait ended: only the wait still pending is marked awake.
@@ -82,13 +92,11 @@ internal sealed class WakeSignal(TimeProvider timeProvider)
                         waiter.TrySetResult(false);
                     }
                 },
-                null,
-                timeout,
-                Timeout.InfiniteTimeSpan);
+                null);
         await using var registration = cancellationToken.Register(static s => ((TaskCompletionSource<bool>)s!).TrySetCanceled(), waiter).ConfigureAwait(false);
         try
         {
-            var wakeAt = timeout == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue.UtcTicks : (timeProvider.GetUtcNow() + timeout).UtcTicks;
+            var wakeAt = (deadline ?? DateTimeOffset.MaxValue).UtcTicks;
             lock (_gate)
             {
                 // Marked asleep only while still pending: a Set or the timer may have ended the wait already.

@@ -241,14 +241,14 @@ internal sealed class RecurringScheduler : BackgroundService
     private async Task<bool> SleepUntilAsync(DateTimeOffset until, CancellationToken cancellationToken)
     {
         var wake = _wakeup.WaitAsync();
-        var delay = until - _time.GetUtcNow();
-        if (wake.IsCompleted || delay <= TimeSpan.Zero)
+        if (wake.IsCompleted || until <= _time.GetUtcNow())
         {
             return wake.IsCompleted;
         }
 
         using var stopTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var timer = Task.Delay(delay, _time, stopTimer.Token);
+        // Armed for the instant, not for a delay from a clock read: the clock may move between the read and the arm.
+        var timer = DeadlineTimer.DelayUntilAsync(_time, until, stopTimer.Token);
         Sleeping?.Invoke(until);
         var first = await Task.WhenAny(timer, wake).ConfigureAwait(ConfigureAwaitOptions.ForceYielding); // never continue on the clock's timer thread
         await stopTimer.CancelAsync().ConfigureAwait(false);

@@ -40,7 +40,7 @@ public sealed class DiagnosticsTests
         }
 
         await host.Events.WaitFor(JobEventKind.Succeeded, id);
-        Assert.True(SpinWait.SpinUntil(() => executions.Any(a => Equals(a.GetTagItem("taskrunner.job.id"), id.Value)), TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => executions.Any(a => Equals(a.GetTagItem("taskrunner.job.id"), id.Value)), RunnerHost.Patience));
         var execution = executions.Single(a => Equals(a.GetTagItem("taskrunner.job.id"), id.Value));
         Assert.Equal(traceId, execution.TraceId);
         Assert.Equal("work execute", execution.DisplayName);
@@ -108,7 +108,7 @@ public sealed class DiagnosticsTests
         host.Time.Advance(TimeSpan.FromSeconds(15));
         await store.WaitForRecoveries(sweeps + 1);
 
-        Assert.True(SpinWait.SpinUntil(() => metrics["taskrunner.leases.recovered"] > 0, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => metrics["taskrunner.leases.recovered"] > 0, RunnerHost.Patience));
         Assert.Equal(JobState.DeadLettered, (await store.GetAsync(id))!.State);
         Assert.Equal(1, metrics["taskrunner.leases.recovered", "outcome", "dead_lettered"]);
         Assert.Equal(0, metrics["taskrunner.leases.recovered", "outcome", "requeued"]);

@@ -38,14 +38,18 @@ public sealed class HealthCheckTests
         await using var host = await RunnerHost.StartAsync(
             b => b.Configure(o => o.CircuitBreaker.FailureThreshold = 2),
             services: s => s.AddSingleton<IJobStore>(store));
+        // Each poll is awaited until it has ended (the poller asleep again), not by the store's claim count: a failed
+        // claim is counted by the store before the breaker hears of it, and once the circuit is open a poll is refused
+        // without a store call, so a count read in between waited for a claim that never came (CI, under load).
+        await store.WaitForClaimCalls(1);
+        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, RunnerHost.Patience), "the first poll should end");
         for (var i = 0; i < 5 && host.Monitor.CircuitState == CircuitBreakerState.Closed; i++)
         {
-            var before = store.ClaimCalls;
             host.AdvanceToNextPoll();
-            await store.WaitForClaimCalls(before + 1);
-            SpinWait.SpinUntil(() => host.Monitor.CircuitState != CircuitBreakerState.Closed || host.Poller().IsSleeping, TimeSpan.FromSeconds(10));
+            Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, RunnerHost.Patience), "the poll should end");
         }
 
+        Assert.Equal(CircuitBreakerState.Open, host.Monitor.CircuitState);
         var result = await CheckAsync(host);
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
         Assert.Contains("circuit", result.Description, StringComparison.OrdinalIgnoreCase);
@@ -74,7 +78,7 @@ public sealed class HealthCheckTests
         host.AdvanceToNextPoll();
         host.AdvanceToNextPoll();
         // Let the woken poll finish (asleep again) before the store dies, or it may fail too and be counted.
-        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, TimeSpan.FromSeconds(10)), "the poller should sleep again");
+        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, RunnerHost.Patience), "the poller should sleep again");
         var claims = store.ClaimCalls;
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
 
@@ -86,13 +90,13 @@ public sealed class HealthCheckTests
         {
             var before = store.ChangeVersionCalls;
             host.AdvanceToNextPoll();
-            Assert.True(SpinWait.SpinUntil(() => store.ChangeVersionCalls > before && (host.Monitor.CircuitState != CircuitBreakerState.Closed || host.Poller().IsSleeping), TimeSpan.FromSeconds(10)));
+            Assert.True(SpinWait.SpinUntil(() => store.ChangeVersionCalls > before && (host.Monitor.CircuitState != CircuitBreakerState.Closed || host.Poller().IsSleeping), RunnerHost.Patience));
         }
 
         Assert.Equal(CircuitBreakerState.Open, host.Monitor.CircuitState);
         Assert.Equal(claims, store.ClaimCalls); // the failures were the change checks alone
         // The poll that opened it counts its failure after the breaker has opened: read the counter once it sleeps again.
-        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, TimeSpan.FromSeconds(10)), "the poller should sleep again");
+        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, RunnerHost.Patience), "the poller should sleep again");
         var failedChecks = store.ChangeVersionCalls - checksBefore;
         Assert.InRange(failedChecks, 3, 10);
         Assert.Equal(failedChecks, metrics["taskrunner.polls.failed", "queue", "default"]); // each failed poll counted once
@@ -106,10 +110,10 @@ public sealed class HealthCheckTests
         for (var i = 0; i < 4 && host.Monitor.CircuitState != CircuitBreakerState.Closed; i++)
         {
             host.AdvanceToNextPoll();
-            SpinWait.SpinUntil(() => host.Monitor.CircuitState == CircuitBreakerState.Closed || host.Poller().IsSleeping, TimeSpan.FromSeconds(10));
+            SpinWait.SpinUntil(() => host.Monitor.CircuitState == CircuitBreakerState.Closed || host.Poller().IsSleeping, RunnerHost.Patience);
         }
 
-        Assert.True(SpinWait.SpinUntil(() => host.Monitor.CircuitState == CircuitBreakerState.Closed, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => host.Monitor.CircuitState == CircuitBreakerState.Closed, RunnerHost.Patience));
         Assert.Null(host.Monitor.LastStoreError);
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
     }
@@ -134,14 +138,15 @@ public sealed class HealthCheckTests
         await store.WaitForRecoveries(1); // the sweep at start
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
 
-        // Recovery, counts and purge fail on every maintenance tick until the circuit opens.
+        // Recovery, counts and purge fail on the next maintenance tick: its failed calls (recovery, count, purge) are at
+        // least as many as the calls that succeeded before (the start's sweep, perhaps the first claim), so that tick
+        // opens the circuit. Awaited as that, not tick by tick through the recovery count: the store counts a failed
+        // sweep before the breaker hears of it, and a sweep refused by the open circuit is never counted, so a further
+        // tick waited for a sweep that never came (CI, under load).
         store.FailMaintenance = true;
-        for (var tick = 1; tick <= 3 && host.Monitor.CircuitState == CircuitBreakerState.Closed; tick++)
-        {
-            host.Time.Advance(TimeSpan.FromMinutes(1));
-            await store.WaitForRecoveries(1 + tick);
-            SpinWait.SpinUntil(() => host.Monitor.CircuitState != CircuitBreakerState.Closed, TimeSpan.FromSeconds(2));
-        }
+        host.Time.Advance(TimeSpan.FromMinutes(1));
+        await store.WaitForRecoveries(2);
+        Assert.True(SpinWait.SpinUntil(() => host.Monitor.CircuitState != CircuitBreakerState.Closed, RunnerHost.Patience), "the circuit should open");
 
         Assert.Equal(CircuitBreakerState.Open, host.Monitor.CircuitState);
         var result = await CheckAsync(host);
@@ -160,12 +165,12 @@ public sealed class HealthCheckTests
         var before = store.ClaimCalls;
         host.AdvanceToNextPoll();
         await store.WaitForClaimCalls(before + 1);
-        Assert.True(SpinWait.SpinUntil(() => host.Monitor.LastStoreError is not null && host.Poller().IsSleeping, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => host.Monitor.LastStoreError is not null && host.Poller().IsSleeping, RunnerHost.Patience));
         var degraded = await CheckAsync(host);
 
         store.FailClaims = false;
         host.AdvanceToNextPoll();
-        Assert.True(SpinWait.SpinUntil(() => host.Monitor.LastStoreError is null, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => host.Monitor.LastStoreError is null, RunnerHost.Patience));
         var healthy = await CheckAsync(host);
 
         Assert.Equal(CircuitBreakerState.Closed, host.Monitor.CircuitState);

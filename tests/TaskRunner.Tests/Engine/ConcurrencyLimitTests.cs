@@ -47,7 +47,7 @@ public sealed class ConcurrencyLimitTests
         var before = store.ClaimCalls;
         host.Wake();
         await store.WaitForClaimCalls(before + 1).WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, RunnerHost.Patience));
         Assert.Equal(2, Volatile.Read(ref probe.Running));
         Assert.Equal(JobState.Pending, (await host.Client.GetAsync(ids[2]))!.State);
 
@@ -60,7 +60,7 @@ public sealed class ConcurrencyLimitTests
             var calls = store.ClaimCalls;
             host.AdvanceToNextPoll();
             await store.WaitForClaimCalls(calls + 1).WaitAsync(TimeSpan.FromSeconds(30));
-            SpinWait.SpinUntil(() => b2.IsCompleted || host.Poller().IsSleeping, TimeSpan.FromSeconds(10));
+            SpinWait.SpinUntil(() => b2.IsCompleted || host.Poller().IsSleeping, RunnerHost.Patience);
         }
 
         await b2.WaitAsync(TimeSpan.FromSeconds(30));

@@ -34,7 +34,7 @@ public sealed class DueTimeTests
     {
         var sleep = host.Services.GetRequiredService<DueTimeWaker>().Sleep;
         Assert.True(
-            SpinWait.SpinUntil(() => sleep.IsSleeping && sleep.WakeAt == due, TimeSpan.FromSeconds(10)),
+            SpinWait.SpinUntil(() => sleep.IsSleeping && sleep.WakeAt == due, RunnerHost.Patience),
             $"the due-time waker should sleep until {due:O}; it sleeps until {sleep.WakeAt:O} (asleep: {sleep.IsSleeping})");
         host.Time.SetUtcNow(due);
     }
@@ -114,7 +114,7 @@ public sealed class DueTimeTests
         var loop = Task.Run(() => waker.RunAsync(stop.Token));
         void AdvanceTo(DateTimeOffset until)
         {
-            Assert.True(SpinWait.SpinUntil(() => waker.Sleep.IsSleeping, TimeSpan.FromSeconds(10)), "the waker should sleep");
+            Assert.True(SpinWait.SpinUntil(() => waker.Sleep.IsSleeping, RunnerHost.Patience), "the waker should sleep");
             Assert.Equal(until, waker.Sleep.WakeAt);
             time.SetUtcNow(until);
         }
@@ -129,9 +129,9 @@ public sealed class DueTimeTests
         await store.EnqueueAsync([NewJob(runAt)], t0.AddMinutes(6));
         time.SetUtcNow(t0.AddMinutes(6));
         waker.Notify(runAt);
-        Assert.True(SpinWait.SpinUntil(() => waker.Sleep.IsSleeping && waker.Sleep.WakeAt == runAt, TimeSpan.FromSeconds(10)), "the waker should re-arm");
+        Assert.True(SpinWait.SpinUntil(() => waker.Sleep.IsSleeping && waker.Sleep.WakeAt == runAt, RunnerHost.Patience), "the waker should re-arm");
         time.SetUtcNow(runAt);
-        Assert.True(SpinWait.SpinUntil(() => { lock (wakes) { return wakes.Count == 2; } }, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => { lock (wakes) { return wakes.Count == 2; } }, RunnerHost.Patience));
 
         await stop.CancelAsync();
         await loop;

@@ -128,7 +128,7 @@ public sealed class FaultTests
             var before = store.ClaimCalls;
             host.AdvanceToNextPoll();
             await store.WaitForClaimCalls(before + 1);
-            SpinWait.SpinUntil(() => host.Monitor.CircuitState != CircuitBreakerState.Closed || host.Poller().IsSleeping, TimeSpan.FromSeconds(10));
+            SpinWait.SpinUntil(() => host.Monitor.CircuitState != CircuitBreakerState.Closed || host.Poller().IsSleeping, RunnerHost.Patience);
         }
 
         Assert.Equal(CircuitBreakerState.Open, host.Monitor.CircuitState);
@@ -137,7 +137,7 @@ public sealed class FaultTests
 
         // While open, polling pauses: the next poll makes no store call, and the poller then sleeps out the break.
         host.AdvanceToNextPoll();
-        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, RunnerHost.Patience));
         Assert.Equal(whenOpened, store.ClaimCalls);
         Assert.True(host.Poller().WakeAt >= openedAt + TimeSpan.FromSeconds(59), $"the poller should sleep until the break ends, not {host.Poller().WakeAt - openedAt}");
 
@@ -150,7 +150,7 @@ public sealed class FaultTests
         Assert.Equal(CircuitBreakerState.HalfOpen, host.Monitor.CircuitState);
         store.HoldClaims = null;
         hold.Open();
-        Assert.True(SpinWait.SpinUntil(() => host.Monitor.CircuitState == CircuitBreakerState.Closed, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => host.Monitor.CircuitState == CircuitBreakerState.Closed, RunnerHost.Patience));
 
         var id = await host.Client.EnqueueAsync(new Work("after"));
         await host.Events.WaitFor(JobEventKind.Succeeded, id);

@@ -28,7 +28,7 @@ public sealed class QueueTests
     public async Task A_local_enqueue_wakes_a_sleeping_poller_at_once_without_moving_the_clock()
     {
         await using var host = await RunnerHost.StartAsync(b => b.AddJob<WorkHandler, Work>("work"), services: s => s.AddSingleton<Probe>());
-        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => host.Poller().IsSleeping, RunnerHost.Patience));
 
         var id = await host.Client.EnqueueAsync(new Work("now"));
 
@@ -57,7 +57,7 @@ public sealed class QueueTests
 
         // The urgent queue's poller now waits for a global slot (an untimed sleep)...
         var urgentPoller = host.Poller("urgent");
-        Assert.True(SpinWait.SpinUntil(() => urgentPoller.IsSleeping && urgentPoller.WakeAt == DateTimeOffset.MaxValue, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => urgentPoller.IsSleeping && urgentPoller.WakeAt == DateTimeOffset.MaxValue, RunnerHost.Patience));
 
         // ...when one slot comes free, and both queues want it.
         probe.ReleaseGate("b0").Open();
@@ -102,19 +102,19 @@ public sealed class QueueDepthTests
                 b.Configure(o => o.StaleLeaseCheckInterval = TimeSpan.FromSeconds(10));
             },
             services: s => s.AddSingleton<Probe>());
-        Assert.True(SpinWait.SpinUntil(() => !strategy.Outcomes.IsEmpty, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => !strategy.Outcomes.IsEmpty, RunnerHost.Patience));
         Assert.Equal(-1, Assert.Single(strategy.Outcomes).QueueDepth); // the first poll, before any count
         await host.Store.EnqueueAsync([.. Enumerable.Range(0, 5).Select(i => new NewJob { Name = "work", Payload = System.Text.Encoding.UTF8.GetBytes($"{{\"key\":\"d{i}\"}}"), RunAt = host.Time.GetUtcNow() })], host.Time.GetUtcNow());
 
         host.Time.Advance(TimeSpan.FromSeconds(10)); // the maintenance tick counts 5 pending
-        Assert.True(SpinWait.SpinUntil(() => host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<JobRunner>().Single().QueueDepth("default") == 5, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<JobRunner>().Single().QueueDepth("default") == 5, RunnerHost.Patience));
         host.Wake();
 
         await host.Events.WaitFor(e => e.Kind == JobEventKind.Succeeded);
 
         // The strategy hears of the poll after it claimed, while the claimed job may already have run: wait for it.
         Assert.True(
-            SpinWait.SpinUntil(() => strategy.Outcomes.Any(o => o.QueueDepth == 5), TimeSpan.FromSeconds(10)),
+            SpinWait.SpinUntil(() => strategy.Outcomes.Any(o => o.QueueDepth == 5), RunnerHost.Patience),
             $"the poll after the count should tell the strategy a depth of 5; it was told {string.Join(", ", strategy.Outcomes.Select(o => o.QueueDepth))}");
     }
 }

@@ -154,7 +154,7 @@ public sealed class QueueConfigurationTests : IDisposable
         var signal = host.Poller(queue);
         var expected = interval == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : host.Time.GetUtcNow() + interval;
         Assert.True(
-            SpinWait.SpinUntil(() => signal.IsSleeping && signal.WakeAt == expected, TimeSpan.FromSeconds(10)),
+            SpinWait.SpinUntil(() => signal.IsSleeping && signal.WakeAt == expected, RunnerHost.Patience),
             $"the {queue} poller should sleep until {expected:O}; it sleeps: {signal.IsSleeping}, until {signal.WakeAt:O}");
     }
 }

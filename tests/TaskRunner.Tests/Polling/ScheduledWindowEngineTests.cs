@@ -60,7 +60,7 @@ public sealed class ScheduledWindowEngineTests
                 var due = host.Time.GetUtcNow().AddSeconds(1); // within the store check, so the waker sleeps until it
                 var delayed = await host.Client.EnqueueAsync(new Work("delayed"), new JobOptions { RunAt = due });
                 var sleep = host.Services.GetRequiredService<DueTimeWaker>().Sleep;
-                Assert.True(SpinWait.SpinUntil(() => sleep.IsSleeping && sleep.WakeAt == due, TimeSpan.FromSeconds(10)));
+                Assert.True(SpinWait.SpinUntil(() => sleep.IsSleeping && sleep.WakeAt == due, RunnerHost.Patience));
                 host.Time.SetUtcNow(due);
                 await host.Events.WaitFor(JobEventKind.Succeeded, delayed);
                 break;
@@ -73,7 +73,7 @@ public sealed class ScheduledWindowEngineTests
                 await host.Store.EnqueueAsync([new NewJob { Name = "work", Payload = "{\"key\":\"orphan\"}"u8.ToArray(), Queue = "orphan", RunAt = now, MaxAttempts = 3 }], now);
                 Assert.Single(await host.Store.ClaimAsync(new ClaimRequest { Queue = "orphan", MaxCount = 1, Owner = "dead", Now = now, LeaseDuration = TimeSpan.FromSeconds(1) }));
                 host.Time.Advance(new TaskRunnerOptions().StaleLeaseCheckInterval); // the maintenance tick recovers it
-                Assert.True(SpinWait.SpinUntil(() => host.Monitor.StaleLeasesRecovered == 1, TimeSpan.FromSeconds(10)), "the lease should be recovered");
+                Assert.True(SpinWait.SpinUntil(() => host.Monitor.StaleLeasesRecovered == 1, RunnerHost.Patience), "the lease should be recovered");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(source), source, "Unknown wake source.");
@@ -99,7 +99,7 @@ public sealed class ScheduledWindowEngineTests
     private static int WaitUntilAskedAndAsleep(Func<CountingStrategy?> strategy, WakeSignal poller, int before)
     {
         Assert.True(
-            SpinWait.SpinUntil(() => strategy() is { } s && s.Asks > before && poller.IsSleeping, TimeSpan.FromSeconds(10)),
+            SpinWait.SpinUntil(() => strategy() is { } s && s.Asks > before && poller.IsSleeping, RunnerHost.Patience),
             "the poller should be woken, ask the strategy and sleep again");
         return strategy()!.Asks;
     }

@@ -85,7 +85,9 @@ public sealed class PostgresMultiProcessTests(ITestOutputHelper output) : IAsync
         Assert.Equal(JobState.Running, (await db.Store.GetAsync(id))!.State);
 
         var log = db.File("rescuer.log");
-        var rescuer = db.StartWorker("work", "--log", log, "--expect", "1", "--lease-ms", "2000", "--stale-ms", "200");
+        // The rescuer's own lease is long: the killed worker's 2 s lease is the one under test, and under load a 2 s lease
+        // of the rescuer lapsed too (a third attempt, seen at load 30 in a full suite run).
+        var rescuer = db.StartWorker("work", "--log", log, "--expect", "1", "--lease-ms", "60000", "--stale-ms", "200");
         await rescuer.WaitForSuccessfulExitAsync(TimeSpan.FromSeconds(60));
 
         var done = (await db.Store.GetAsync(id))!;

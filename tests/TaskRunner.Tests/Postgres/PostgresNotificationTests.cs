@@ -87,7 +87,7 @@ public sealed class PostgresNotificationTests : IAsyncLifetime
             .AddQueue("default", q => q.UseFixedInterval(o => o.Interval = TimeSpan.FromHours(1)));
         await using var worker = await RunnerHost.StartAsync(Configure, services: s => s.AddSingleton<Probe>());
         await using var client = RunnerHost.Create(Configure, services: s => s.AddSingleton<Probe>());
-        Assert.True(SpinWait.SpinUntil(() => worker.Poller().IsSleeping, TimeSpan.FromSeconds(10)), "the worker's poller should be asleep");
+        Assert.True(SpinWait.SpinUntil(() => worker.Poller().IsSleeping, RunnerHost.Patience), "the worker's poller should be asleep");
 
         var id = await client.Client.EnqueueAsync(new Work("pushed"));
 

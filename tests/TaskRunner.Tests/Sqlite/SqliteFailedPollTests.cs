@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using TaskRunner.Sqlite;
 using TaskRunner.Tests.Support;
 
@@ -18,8 +19,12 @@ public sealed class SqliteFailedPollTests : IAsyncLifetime
     [Fact]
     public async Task A_claim_that_failed_on_a_write_lock_held_past_the_busy_timeout_is_retried_by_the_next_poll_and_the_due_jobs_run()
     {
-        // This process's connections give up on a busy file after 300 ms (spread over the attempts) instead of 5 s.
-        using var database = new SqliteDatabase(Options.Create(new SqliteStoreOptions { Path = _factory.Path, BusyTimeout = TimeSpan.FromMilliseconds(300) }));
+        // This process's connections give up on a busy file after 300 ms (spread over the attempts) instead of 5 s. The
+        // store's change watcher reads data_version on the host's fake clock: on the real clock it saw the other process's
+        // enqueue within 50 ms, and when the loaded test thread took longer than that to take the lock, the poll it woke
+        // claimed before the lock and the poll meant to fail on it skipped its claim (nothing changed since).
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 12, 0, 0, TimeSpan.Zero));
+        using var database = new SqliteDatabase(Options.Create(new SqliteStoreOptions { Path = _factory.Path, BusyTimeout = TimeSpan.FromMilliseconds(300) }), timeProvider: time);
         var store = new SqliteJobStore(database);
         await using var host = await RunnerHost.StartAsync(
             b =>
@@ -27,6 +32,7 @@ public sealed class SqliteFailedPollTests : IAsyncLifetime
                 b.AddJob<WorkHandler, Work>("work");
                 b.Configure(o => o.StaleLeaseCheckInterval = TimeSpan.FromHours(1)); // no maintenance write moves data_version
             },
+            time,
             services: s => s.AddSingleton<Probe>().AddSingleton<IJobStore>(store));
 
         // Idle polls until one has read the change version and the next skips the claim on it.

@@ -135,14 +135,14 @@ public sealed class SqliteFaultTests : IDisposable
         {
             // Move the clock to the poller's next wake-up whenever it sleeps on one; while it waits for a free slot (jobs
             // running in real time) there is nothing to move, so wait until it stops sleeping or everything is done.
-            Assert.True(SpinWait.SpinUntil(() => done.IsCompleted || poller.IsSleeping, TimeSpan.FromSeconds(10)), "the poller should sleep or the jobs finish");
+            Assert.True(SpinWait.SpinUntil(() => done.IsCompleted || poller.IsSleeping, RunnerHost.Patience), "the poller should sleep or the jobs finish");
             var wakeAt = poller.WakeAt;
             if (!done.IsCompleted && wakeAt != DateTimeOffset.MaxValue && wakeAt > host.Time.GetUtcNow())
             {
                 host.Time.SetUtcNow(wakeAt);
             }
 
-            SpinWait.SpinUntil(() => done.IsCompleted || !poller.IsSleeping || poller.WakeAt != wakeAt, TimeSpan.FromSeconds(10));
+            SpinWait.SpinUntil(() => done.IsCompleted || !poller.IsSleeping || poller.WakeAt != wakeAt, RunnerHost.Patience);
         }
 
         await done.WaitAsync(TimeSpan.FromSeconds(30));

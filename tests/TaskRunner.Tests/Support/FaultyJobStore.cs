@@ -8,6 +8,8 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 {
     private readonly CallCounter _claimCalls = new();
     private readonly CallCounter _recoveries = new();
+    private readonly CallCounter _completeCalls = new();
+    private readonly CallCounter _heartbeats = new();
     private int _versionCalls;
 
     public volatile bool FailClaims;
@@ -23,7 +25,16 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
     /// <summary>When set, each claim call waits for it before going on (to observe the half-open state).</summary>
     public volatile Gate? HoldClaims;
 
+    /// <summary>When set, each completion call (a batch of reports) waits for it before it reaches the store.</summary>
+    public volatile Gate? HoldCompletions;
+
     public int ClaimCalls => _claimCalls.Count;
+
+    /// <summary>Completes once at least <paramref name="count"/> completion calls have been made (held or not).</summary>
+    public Task WaitForCompleteCalls(int count) => _completeCalls.WaitFor(count);
+
+    /// <summary>Completes once at least <paramref name="count"/> heartbeat calls have returned.</summary>
+    public Task WaitForHeartbeats(int count) => _heartbeats.WaitFor(count);
 
     /// <summary>Recovery sweeps (<see cref="RecoverExpiredLeasesAsync"/> calls) that have returned.</summary>
     public int Recoveries => _recoveries.Count;
@@ -43,9 +54,6 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
 
     /// <summary>Capabilities declared beyond the inner store's, to drive the engine's handling of them.</summary>
     public JobStoreCapabilities ExtraCapabilities { get; set; }
-
-    /// <summary>When set, each completion call waits for it before writing (a slow or stalled outcome write).</summary>
-    public volatile Gate? HoldCompletions;
 
     /// <summary>When set, runs at the start of each claim call (to record its request or move a fake clock).</summary>
     public Action<ClaimRequest>? BeforeClaim { get; set; }
@@ -78,13 +86,23 @@ internal sealed class FaultyJobStore(IJobStore inner) : IJobStore
         return await inner.ClaimAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask<HeartbeatResult> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancellationToken = default) =>
-        FailHeartbeats
-            ? ValueTask.FromException<HeartbeatResult>(new JobStoreException("network partition (injected)"))
-            : inner.HeartbeatAsync(request, cancellationToken);
+    public async ValueTask<HeartbeatResult> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return FailHeartbeats
+                ? throw new JobStoreException("network partition (injected)")
+                : await inner.HeartbeatAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _heartbeats.Increment();
+        }
+    }
 
     public async ValueTask<IReadOnlyList<JobId>> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken = default)
     {
+        _completeCalls.Increment();
         if (HoldCompletions is { } hold)
         {
             await hold.Task.ConfigureAwait(false);

@@ -27,6 +27,10 @@ internal sealed class RunnerHost : IAsyncDisposable
 
     public EventRecorder Events => Services.GetRequiredService<EventRecorder>();
 
+    /// <summary>How long the helpers wait for the engine's loops (real time): under load a loop may wait seconds for a
+    /// thread, and a passing test never waits it out.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
     /// <summary>The wake signal a queue's poller sleeps on.</summary>
     public WakeSignal Poller(string queue = "default") => Services.GetRequiredService<LocalSignals>().For(queue);
 
@@ -35,7 +39,7 @@ internal sealed class RunnerHost : IAsyncDisposable
     public void AdvanceToNextPoll(string queue = "default")
     {
         var signal = Poller(queue);
-        Assert.True(SpinWait.SpinUntil(() => signal.IsSleeping, TimeSpan.FromSeconds(10)), "the poller should be asleep");
+        Assert.True(SpinWait.SpinUntil(() => signal.IsSleeping, Patience), "the poller should be asleep");
         var wakeAt = signal.WakeAt;
         Assert.NotEqual(DateTimeOffset.MaxValue, wakeAt);
         if (wakeAt > Time.GetUtcNow())
@@ -43,19 +47,11 @@ internal sealed class RunnerHost : IAsyncDisposable
             Time.SetUtcNow(wakeAt);
         }
 
-        Assert.True(SpinWait.SpinUntil(() => !signal.IsSleeping || signal.WakeAt != wakeAt, TimeSpan.FromSeconds(10)), "the poller should wake");
+        Assert.True(SpinWait.SpinUntil(() => !signal.IsSleeping || signal.WakeAt != wakeAt, Patience), "the poller should wake");
     }
 
     /// <summary>Tells the pollers that stored work became due, as the scheduler does when a run-at arrives.</summary>
     public void Wake() => Services.GetRequiredService<IJobSubmitter>().Wake();
-
-    /// <summary>Waits until the engine's due-time waker sleeps with its timer armed. Move the fake clock only then: a clock
-    /// moved while the waker is between reading the time and arming its timer would arm it that much later.</summary>
-    public void WaitUntilDueTimeWakerSleeps()
-    {
-        var sleep = Services.GetRequiredService<DueTimeWaker>().Sleep;
-        Assert.True(SpinWait.SpinUntil(() => sleep.IsSleeping, TimeSpan.FromSeconds(10)), "the due-time waker should sleep");
-    }
 
     public static RunnerHost Create(Action<ITaskRunnerBuilder> configure, FakeTimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
