@@ -1,14 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using System.Security.Claims;
-using System.Text.Encodings.Web;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using TaskRunner.AspNetCore;
 using TaskRunner.Sqlite;
@@ -17,57 +12,31 @@ using TaskRunner.Tests.Support;
 
 namespace TaskRunner.Tests.AspNetCore;
 
-/// <summary>A real ASP.NET Core app on an in-process <see cref="TestServer"/> with the JSON API at <c>/api</c>: TaskRunner
-/// on a real SQLite file with a worker serving the <c>default</c> queue (jobs in <c>held</c> wait: nobody serves it), on a
+/// <summary>A real ASP.NET Core app (<see cref="TestWebApp"/>) on an in-process <see cref="TestServer"/> with the JSON API
+/// at <c>/api</c>: TaskRunner on a real SQLite file with a worker serving the <c>default</c> queue (jobs in <c>held</c> wait: nobody serves it), on a
 /// fake clock standing at <see cref="T0"/>, so every stored time is known. A local enqueue wakes the worker at once, so
 /// jobs run without the clock moving. Requests arrive from <see cref="RemoteIp"/> (loopback unless a test changes it).
 /// The OpenAPI document is at <c>/openapi/v1.json</c>.</summary>
-internal sealed class ApiServer : IAsyncDisposable
+internal sealed class ApiServer : TestWebApp
 {
-    public const string ApiKey = "test-api-key";
-
     public static readonly DateTimeOffset T0 = new(2026, 3, 1, 9, 30, 0, TimeSpan.Zero);
 
-    private readonly SqliteStoreFactory _files;
-    private readonly WebApplication _app;
-
-    private ApiServer(WebApplication app, SqliteStoreFactory files)
-    {
-        _app = app;
-        _files = files;
-    }
-
-    public IPAddress RemoteIp { get; set; } = IPAddress.Loopback;
+    private ApiServer(WebApplication app, SqliteStoreFactory files, RecordingLoggerProvider logs, FakeTimeProvider time)
+        : base(app, files, logs) => Time = time;
 
     public HttpClient Client { get; private set; } = null!;
 
-    public FakeTimeProvider Time { get; private init; } = null!;
-
-    public IServiceProvider Services => _app.Services;
-
-    public IJobStore Store => Services.GetRequiredService<IJobStore>();
-
-    public IJobClient Jobs => Services.GetRequiredService<IJobClient>();
-
-    public Probe Probe => Services.GetRequiredService<Probe>();
-
-    public RecordingLoggerProvider Logs { get; private init; } = null!;
+    public FakeTimeProvider Time { get; }
 
     /// <param name="configure">The API's options.</param>
     /// <param name="worker">Whether this host runs jobs (<c>AddTaskRunnerWorker</c>) or only enqueues and watches (<c>AddTaskRunner</c>).</param>
     public static async Task<ApiServer> StartAsync(Action<TaskRunnerApiOptions>? configure = null, bool worker = true)
     {
-        var files = new SqliteStoreFactory();
+        var builder = CreateBuilder("operators", out var files, out var logs);
         var time = new FakeTimeProvider(T0);
-        var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
-        var logs = new RecordingLoggerProvider();
-        builder.Logging.ClearProviders().AddProvider(logs);
         builder.Services.AddSingleton<TimeProvider>(time);
-        builder.Services.AddSingleton<Probe>();
         builder.Services.AddOpenApi();
-        builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
-        builder.Services.AddAuthorization(o => o.AddPolicy("operators", p => p.RequireAuthenticatedUser()));
         Action<ITaskRunnerBuilder> taskRunner = b => b
             .UseSqlite(files.Path)
             .AddJob<WorkHandler, Work>("work")
@@ -84,41 +53,21 @@ internal sealed class ApiServer : IAsyncDisposable
             builder.Services.AddTaskRunner(taskRunner);
         }
 
-        var app = builder.Build();
-        var server = new ApiServer(app, files) { Logs = logs, Time = time };
-        app.Use((context, next) =>
-        {
-            context.Connection.RemoteIpAddress = server.RemoteIp;
-            return next(context);
-        });
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapOpenApi();
-        app.MapTaskRunnerApi("/api", configure);
-        await app.StartAsync();
-        server.Client = app.GetTestClient();
+        var server = new ApiServer(builder.Build(), files, logs, time);
+        server.UseRemoteIp();
+        server.App.UseAuthentication();
+        server.App.UseAuthorization();
+        server.App.MapOpenApi();
+        server.App.MapTaskRunnerApi("/api", configure);
+        await server.App.StartAsync();
+        server.Client = server.App.GetTestClient();
         return server;
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        await _files.DisposeAsync();
-    }
-
-    /// <summary>Authenticates a request that carries <c>X-Api-Key: test-api-key</c>; others are anonymous.</summary>
-    internal sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        public const string SchemeName = "ApiKey";
-
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync() =>
-            Task.FromResult(Request.Headers["X-Api-Key"] == ApiKey
-                ? AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "operator")], SchemeName)), SchemeName))
-                : AuthenticateResult.NoResult());
+        await base.DisposeAsync();
     }
 }
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -17,23 +16,17 @@ using TaskRunner.Tests.Support;
 
 namespace TaskRunner.Tests.Browser;
 
-/// <summary>A real ASP.NET Core app on Kestrel (127.0.0.1, port 0, and optionally a non-loopback address of this machine)
+/// <summary>A real ASP.NET Core app (<see cref="TestWebApp"/>) on Kestrel (127.0.0.1, port 0, and optionally a non-loopback address of this machine)
 /// with the dashboard at <c>/taskrunner</c>: TaskRunner on a real SQLite file with a worker serving <c>default</c> (jobs
 /// in <c>held</c> wait: nobody serves it) and the recurring job <c>nightly-report</c>, on a fake clock standing at
 /// <see cref="ApiServer.T0"/> (a local enqueue wakes the worker at once, so jobs run without the clock moving). A request
 /// carrying <c>X-Api-Key: test-api-key</c> satisfies the policy <c>operators</c>.</summary>
-internal sealed class DashboardServer : IAsyncDisposable
+internal sealed class DashboardServer : TestWebApp
 {
     public const string Prefix = "/taskrunner";
 
-    private readonly SqliteStoreFactory _files;
-    private readonly WebApplication _app;
-
-    private DashboardServer(WebApplication app, SqliteStoreFactory files)
-    {
-        _app = app;
-        _files = files;
-    }
+    private DashboardServer(WebApplication app, SqliteStoreFactory files, RecordingLoggerProvider logs, FakeTimeProvider time)
+        : base(app, files, logs) => Time = time;
 
     /// <summary>The dashboard's page on the loopback address, such as <c>http://127.0.0.1:40123/taskrunner/</c>.</summary>
     public Uri LocalUrl { get; private set; } = null!;
@@ -41,25 +34,14 @@ internal sealed class DashboardServer : IAsyncDisposable
     /// <summary>The dashboard's page on the non-loopback address, when the server listens on one.</summary>
     public Uri? RemoteUrl { get; private set; }
 
-    public FakeTimeProvider Time { get; private init; } = null!;
-
-    public IServiceProvider Services => _app.Services;
-
-    public IJobStore Store => Services.GetRequiredService<IJobStore>();
-
-    public IJobClient Jobs => Services.GetRequiredService<IJobClient>();
-
-    public Probe Probe => Services.GetRequiredService<Probe>();
-
-    public RecordingLoggerProvider Logs { get; private init; } = null!;
+    public FakeTimeProvider Time { get; }
 
     /// <param name="configure">The dashboard's options.</param>
     /// <param name="remoteAddress">A non-loopback address of this machine to listen on too (see <see cref="NonLoopbackAddress"/>).</param>
     public static async Task<DashboardServer> StartAsync(Action<TaskRunnerDashboardOptions>? configure = null, IPAddress? remoteAddress = null)
     {
-        var files = new SqliteStoreFactory();
+        var builder = CreateBuilder("operators", out var files, out var logs);
         var time = new FakeTimeProvider(ApiServer.T0);
-        var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, 0);
@@ -68,14 +50,7 @@ internal sealed class DashboardServer : IAsyncDisposable
                 k.Listen(remoteAddress, 0);
             }
         });
-        var logs = new RecordingLoggerProvider();
-        builder.Logging.ClearProviders().AddProvider(logs);
         builder.Services.AddSingleton<TimeProvider>(time);
-        builder.Services.AddSingleton<Probe>();
-        // As the API's server: a request with X-Api-Key: test-api-key is authenticated, and "operators" needs that.
-        builder.Services.AddAuthentication(ApiServer.ApiKeyHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiServer.ApiKeyHandler>(ApiServer.ApiKeyHandler.SchemeName, null);
-        builder.Services.AddAuthorization(o => o.AddPolicy("operators", p => p.RequireAuthenticatedUser()));
         builder.Services.AddTaskRunnerWorker(b => b
             .UseSqlite(files.Path)
             .AddJob<WorkHandler, Work>("work")
@@ -88,7 +63,7 @@ internal sealed class DashboardServer : IAsyncDisposable
         app.UseAuthorization();
         app.MapTaskRunnerDashboard(Prefix, configure);
         await app.StartAsync();
-        var server = new DashboardServer(app, files) { Logs = logs, Time = time };
+        var server = new DashboardServer(app, files, logs, time);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
         server.LocalUrl = new Uri(addresses.Single(a => a.Host == "127.0.0.1"), Prefix + "/");
         if (remoteAddress is not null)
@@ -114,14 +89,6 @@ internal sealed class DashboardServer : IAsyncDisposable
 
     /// <summary>The dashboard URL of a hash route, such as <c>#/jobs/3</c>.</summary>
     public string Page(string route = "") => LocalUrl + route;
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        await _files.DisposeAsync();
-    }
 }
 
 /// <summary>A job whose progress the test moves: it reports 10 %, waits for the test's release of
