@@ -86,10 +86,7 @@ internal sealed partial class MongoJobStore
     public ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!request.State.IsFinished())
-        {
-            throw new ArgumentException($"PurgeRequest.State is {request.State}; only finished states (Succeeded, DeadLettered, Cancelled) can be purged.", nameof(request));
-        }
+        request.ThrowIfInvalid();
 
         if (request.MaxCount <= 0)
         {

@@ -74,10 +74,7 @@ internal sealed partial class PostgresJobStore
     public ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!request.State.IsFinished())
-        {
-            throw new ArgumentException($"PurgeRequest.State is {request.State}; only finished states (Succeeded, DeadLettered, Cancelled) can be purged.", nameof(request));
-        }
+        request.ThrowIfInvalid();
 
         if (request.MaxCount <= 0)
         {
@@ -104,26 +101,9 @@ internal sealed partial class PostgresJobStore
         }, cancellationToken);
 
     public ValueTask<JobCounts> CountAsync(string? queue, CancellationToken cancellationToken = default) =>
-        _database.RunAsync((queue, sql: _database.Sql), static async (connection, state, ct) =>
-        {
-            var command = state.queue is null
-                ? Command(connection, state.sql.CountAll)
-                : Command(connection, state.sql.CountQueue, V.Text(state.queue));
-            await using var commandScope = command.ConfigureAwait(false);
-            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            var counts = new long[7];
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                var jobState = reader.GetInt16(0);
-                if ((uint)jobState < (uint)counts.Length)
-                {
-                    counts[jobState] = reader.GetInt64(1);
-                }
-            }
-
-            return JobCounts.FromCountsByState(counts);
-        }, cancellationToken);
+        _database.RunAsync((queue, sql: _database.Sql), static (connection, state, ct) => ReadCountsAsync(state.queue is null
+            ? Command(connection, state.sql.CountAll)
+            : Command(connection, state.sql.CountQueue, V.Text(state.queue)), ct), cancellationToken);
 
     public ValueTask<BatchStatus?> GetBatchAsync(BatchId id, CancellationToken cancellationToken = default) =>
         _database.RunAsync((id, sql: _database.Sql), static async (connection, state, ct) =>

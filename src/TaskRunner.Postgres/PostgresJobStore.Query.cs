@@ -40,25 +40,30 @@ internal sealed partial class PostgresJobStore
     {
         ArgumentNullException.ThrowIfNull(query);
         query.ThrowIfInvalid();
-        return _database.RunAsync((query, schema: _database.Sql.Schema), static async (connection, state, ct) =>
+        return _database.RunAsync((query, schema: _database.Sql.Schema), static (connection, state, ct) =>
         {
             var (sql, parameters) = Filter("SELECT state, count(*)", state.schema, state.query, paged: false);
-            var command = Command(connection, sql + " GROUP BY state", [.. parameters]);
-            await using var commandScope = command.ConfigureAwait(false);
-            var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            var counts = new long[(int)JobState.Cancelled + 1];
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                var jobState = reader.GetInt16(0);
-                if ((uint)jobState < (uint)counts.Length)
-                {
-                    counts[jobState] = reader.GetInt64(1);
-                }
-            }
-
-            return JobCounts.FromCountsByState(counts);
+            return ReadCountsAsync(Command(connection, sql + " GROUP BY state", [.. parameters]), ct);
         }, cancellationToken);
+    }
+
+    /// <summary>Runs a statement whose rows are (state, count) and disposes it: the counts by state.</summary>
+    private static async Task<JobCounts> ReadCountsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var counts = new long[(int)JobState.Cancelled + 1];
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var jobState = reader.GetInt16(0);
+            if ((uint)jobState < (uint)counts.Length)
+            {
+                counts[jobState] = reader.GetInt64(1);
+            }
+        }
+
+        return JobCounts.FromCountsByState(counts);
     }
 
     /// <summary>The statement for the filters that are set and its parameters (<c>$1</c>, <c>$2</c>... in order). The schema

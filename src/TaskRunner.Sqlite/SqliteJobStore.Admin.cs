@@ -58,8 +58,8 @@ internal sealed partial class SqliteJobStore
     public ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var sql = SqliteJobSql.Purge(request.State)
-            ?? throw new ArgumentException($"PurgeRequest.State is {request.State}; only finished states (Succeeded, DeadLettered, Cancelled) can be purged.", nameof(request));
+        request.ThrowIfInvalid();
+        var sql = SqliteJobSql.Purge(request.State)!;
         if (request.MaxCount <= 0)
         {
             return ValueTask.FromResult(0);

@@ -52,10 +52,7 @@ internal sealed partial class InMemoryJobStore
     public ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!request.State.IsFinished())
-        {
-            throw new ArgumentException($"Only finished jobs can be purged; '{request.State}' is not a finished state.", nameof(request));
-        }
+        request.ThrowIfInvalid();
 
         var purged = 0;
         lock (_gate)
